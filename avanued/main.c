@@ -1,0 +1,108 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* avanued: the Avanue daemon.  Parses options, loads the configuration,
+ * builds the engine and runs the main loop until SIGTERM or SIGINT. */
+#define G_LOG_DOMAIN "Avanued"
+
+#include "config.h"
+
+#include <glib-unix.h>
+#include <glib/gi18n.h>
+#include <locale.h>
+#include <stdio.h>
+
+#include "avd-config.h"
+#include "avd-engine.h"
+
+static gboolean
+quit_cb (gpointer user_data)
+{
+  GMainLoop *loop = user_data;
+
+  g_message ("shutting down");
+  g_main_loop_quit (loop);
+  return G_SOURCE_REMOVE;
+}
+
+int
+main (int argc, char **argv)
+{
+  g_autofree char *config_path = NULL;
+  g_autofree char *state_dir = NULL;
+  g_autofree char *listen = NULL;
+  int port = -1;
+  int turn_port = -1;
+  gboolean verbose = FALSE;
+  gboolean version = FALSE;
+  const GOptionEntry entries[] = {
+    { "config", 'c', 0, G_OPTION_ARG_FILENAME, &config_path, N_("Configuration file"), N_("FILE") },
+    { "state-dir", 0, 0, G_OPTION_ARG_FILENAME, &state_dir, N_("Directory for the database and keys"), N_("DIR") },
+    { "listen", 0, 0, G_OPTION_ARG_STRING, &listen, N_("Addresses for HTTP and WebSocket, comma-separated"), N_("ADDR") },
+    { "port", 'p', 0, G_OPTION_ARG_INT, &port, N_("HTTP and WebSocket port (0 picks a free one)"), N_("N") },
+    { "turn-port", 0, 0, G_OPTION_ARG_INT, &turn_port, N_("STUN/TURN port (0 picks a free one)"), N_("N") },
+    { "verbose", 'v', 0, G_OPTION_ARG_NONE, &verbose, N_("Log informational messages"), NULL },
+    { "version", 0, 0, G_OPTION_ARG_NONE, &version, N_("Print the version and exit"), NULL },
+    { NULL }
+  };
+  g_autoptr(GOptionContext) context = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(AvdConfig) config = NULL;
+  g_autoptr(AvdEngine) engine = NULL;
+  g_autoptr(GMainLoop) loop = NULL;
+
+  setlocale (LC_ALL, "");
+  bindtextdomain (GETTEXT_PACKAGE, LOCALEDIR);
+  bind_textdomain_codeset (GETTEXT_PACKAGE, "UTF-8");
+  textdomain (GETTEXT_PACKAGE);
+
+  context = g_option_context_new (NULL);
+  g_option_context_set_summary (context, _("Avanue daemon: signaling, device registry and STUN/TURN relay"));
+  g_option_context_add_main_entries (context, entries, GETTEXT_PACKAGE);
+  if (!g_option_context_parse (context, &argc, &argv, &error))
+    {
+      g_printerr ("%s\n", error->message);
+      return 2;
+    }
+  if (version)
+    {
+      g_print ("avanued %s\n", PACKAGE_VERSION);
+      return 0;
+    }
+  if (verbose)
+    g_setenv ("G_MESSAGES_DEBUG", "all", TRUE);
+
+  config = avd_config_new ();
+  if (config_path != NULL && !avd_config_load_file (config, config_path, &error))
+    {
+      g_printerr (_("Cannot read the configuration: %s\n"), error->message);
+      return 1;
+    }
+  /* Flags override the file. */
+  if (listen != NULL)
+    avd_config_set_string (config, "server", "listen", listen);
+  if (port >= 0)
+    avd_config_set_int (config, "server", "port", port);
+  if (turn_port >= 0)
+    avd_config_set_int (config, "turn", "port", turn_port);
+  if (state_dir == NULL)
+    state_dir = g_build_filename (g_get_user_state_dir (), "avanue", NULL);
+
+  engine = avd_engine_new (config, state_dir);
+  if (!avd_engine_start (engine, &error))
+    {
+      g_printerr (_("Cannot start: %s\n"), error->message);
+      return 1;
+    }
+
+  /* Scripts and tests read this line to find the ports. */
+  g_print ("listening http=%u turn=%u\n",
+           avd_engine_get_http_port (engine), avd_engine_get_turn_port (engine));
+  fflush (stdout);
+
+  loop = g_main_loop_new (NULL, FALSE);
+  g_unix_signal_add (SIGTERM, quit_cb, loop);
+  g_unix_signal_add (SIGINT, quit_cb, loop);
+  g_main_loop_run (loop);
+
+  avd_engine_stop (engine);
+  return 0;
+}
