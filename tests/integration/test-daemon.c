@@ -1,0 +1,124 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* avanued as a process: starts on free ports, answers GET /health as
+ * DESIGN §8 says, gives JSON errors, and exits cleanly on SIGTERM. */
+#include "config.h"
+
+#include <glib/gstdio.h>
+#include <json-glib/json-glib.h>
+#include <libsoup/soup.h>
+
+#include "avd-test-daemon.h"
+
+static JsonObject *
+fetch_json (AvdTestDaemon *daemon,
+            const char    *method,
+            const char    *path,
+            guint          expected_status)
+{
+  g_autoptr(SoupSession) session = soup_session_new ();
+  g_autofree char *url = avd_test_daemon_url (daemon, path);
+  g_autoptr(SoupMessage) msg = soup_message_new (method, url);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GBytes) body = soup_session_send_and_read (session, msg, NULL, &error);
+  g_autoptr(JsonParser) parser = json_parser_new ();
+  JsonNode *root;
+
+  g_assert_no_error (error);
+  g_assert_cmpuint (soup_message_get_status (msg), ==, expected_status);
+  g_assert_cmpstr (soup_message_headers_get_content_type (soup_message_get_response_headers (msg), NULL),
+                   ==, "application/json");
+  json_parser_load_from_data (parser, g_bytes_get_data (body, NULL), g_bytes_get_size (body), &error);
+  g_assert_no_error (error);
+  root = json_parser_get_root (parser);
+  g_assert_true (JSON_NODE_HOLDS_OBJECT (root));
+  return json_object_ref (json_node_get_object (root));
+}
+
+static void
+test_health (void)
+{
+  g_autoptr(AvdTestDaemon) daemon = avd_test_daemon_start (NULL);
+  g_autoptr(JsonObject) health = fetch_json (daemon, "GET", "/health", 200);
+  g_autoptr(GDateTime) ts = NULL;
+  JsonObject *checks;
+
+  g_assert_cmpstr (json_object_get_string_member (health, "status"), ==, "ok");
+  g_assert_cmpstr (json_object_get_string_member (health, "version"), ==, PACKAGE_VERSION);
+  g_assert_cmpint (json_object_get_int_member (health, "uptimeSeconds"), >=, 0);
+  ts = g_date_time_new_from_iso8601 (json_object_get_string_member (health, "timestamp"), NULL);
+  g_assert_nonnull (ts);
+  checks = json_object_get_object_member (health, "checks");
+  g_assert_nonnull (checks);
+  g_assert_true (json_object_has_member (checks, "store"));
+  g_assert_true (json_object_has_member (checks, "state"));
+  g_assert_true (json_object_has_member (checks, "turn"));
+
+  g_assert_cmpint (avd_test_daemon_stop (daemon), ==, 0);
+}
+
+static void
+test_json_errors (void)
+{
+  g_autoptr(AvdTestDaemon) daemon = avd_test_daemon_start (NULL);
+  g_autoptr(JsonObject) not_found = fetch_json (daemon, "GET", "/no/such/thing", 404);
+  g_autoptr(JsonObject) bad_method = fetch_json (daemon, "DELETE", "/health", 405);
+
+  g_assert_cmpstr (json_object_get_string_member (not_found, "error"), ==, "NOT_FOUND");
+  g_assert_cmpstr (json_object_get_string_member (bad_method, "error"), ==, "METHOD_NOT_ALLOWED");
+  g_assert_cmpint (avd_test_daemon_stop (daemon), ==, 0);
+}
+
+static void
+test_config_file (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *dir = g_dir_make_tmp ("avanued-conf-XXXXXX", &error);
+  g_autofree char *path = g_build_filename (dir, "avanued.conf", NULL);
+  g_autofree char *arg = g_strdup_printf ("--config=%s", path);
+  const char *args[] = { arg, NULL };
+  g_autoptr(AvdTestDaemon) daemon = NULL;
+  g_autoptr(JsonObject) health = NULL;
+
+  g_assert_no_error (error);
+  /* listen on both loopbacks; --port 0 from the fixture overrides port= */
+  g_file_set_contents (path, "[server]\nlisten=127.0.0.1, ::1\nport=1\n", -1, &error);
+  g_assert_no_error (error);
+  daemon = avd_test_daemon_start (args);
+  health = fetch_json (daemon, "GET", "/health", 200);
+  g_assert_cmpstr (json_object_get_string_member (health, "status"), ==, "ok");
+  g_assert_cmpint (avd_test_daemon_stop (daemon), ==, 0);
+  g_unlink (path);
+  g_rmdir (dir);
+}
+
+static void
+test_bad_config (void)
+{
+  const char *argv[] = { NULL, "--config=/nonexistent/avanued.conf", "--port=0", NULL };
+  g_autofree char *path = avd_test_daemon_path ();
+  g_autoptr(GSubprocess) proc = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *err = NULL;
+
+  argv[0] = path;
+  proc = g_subprocess_newv (argv, G_SUBPROCESS_FLAGS_STDERR_PIPE | G_SUBPROCESS_FLAGS_STDOUT_SILENCE, &error);
+  g_assert_no_error (error);
+  g_subprocess_communicate_utf8 (proc, NULL, NULL, NULL, &err, &error);
+  g_assert_no_error (error);
+  g_assert_true (g_subprocess_get_if_exited (proc));
+  g_assert_cmpint (g_subprocess_get_exit_status (proc), ==, 1);
+  g_assert_nonnull (strstr (err, "/nonexistent/avanued.conf"));
+}
+
+int
+main (int argc, char **argv)
+{
+  g_test_init (&argc, &argv, NULL);
+
+  g_test_add_func ("/avanued/health", test_health);
+  g_test_add_func ("/avanued/json-errors", test_json_errors);
+  g_test_add_func ("/avanued/config-file", test_config_file);
+  g_test_add_func ("/avanued/bad-config", test_bad_config);
+
+  return g_test_run ();
+}
