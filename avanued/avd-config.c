@@ -28,7 +28,8 @@ typedef struct {
   const char *value;
 } AvdConfigDefault;
 
-/* DESIGN §15.  The keys of later features are added with them. */
+/* DESIGN §15: the contract operators and scripts rely on.  data/avanued.conf
+ * documents each key; keep the two in step. */
 static const AvdConfigDefault defaults[] = {
   { "server", "listen", "127.0.0.1" },
   { "server", "port", "8080" },
@@ -36,12 +37,73 @@ static const AvdConfigDefault defaults[] = {
   { "server", "tls-key", "" },
   { "server", "allowed-origins", "" },
   { "server", "metrics-token", "" },
+
+  { "limits", "messages-per-second", "10" },
+  { "limits", "message-burst", "40" },
+  { "limits", "ip-messages-per-second", "200" },
+  { "limits", "ip-message-burst", "800" },
+  { "limits", "ip-max-connections", "500" },
+  { "limits", "max-frame-bytes", "65536" },
+  { "limits", "max-sdp-bytes", "32768" },
+  { "limits", "max-candidate-bytes", "2048" },
+  { "limits", "max-payload-bytes", "49152" },
+  { "limits", "grace-seconds", "30" },
+  { "limits", "license-cache-seconds", "300" },
+  { "limits", "join-failures-per-minute", "5" },
+  { "limits", "hub-hysteresis-percent", "10" },
+  { "limits", "missed-events-max", "200" },
+  { "limits", "rate-limit-strikes", "3" },
+
+  { "licensing", "allow-anonymous-free", "true" },
+  { "licensing", "jwt-hs256-secret", "" },
+  { "licensing", "jwt-ed25519-public-key", "" },
+
+  { "tier.free", "max-peers", "2" },
+  { "tier.free", "turn", "false" },
+  { "tier.free", "max-duration-seconds", "2400" },
+  { "tier.free", "turn-quota-bytes", "0" },
+  { "tier.pro", "max-peers", "10" },
+  { "tier.pro", "turn", "true" },
+  { "tier.pro", "max-duration-seconds", "0" },
+  { "tier.pro", "turn-quota-bytes", "5368709120" },
+  { "tier.business", "max-peers", "50" },
+  { "tier.business", "turn", "true" },
+  { "tier.business", "max-duration-seconds", "0" },
+  { "tier.business", "turn-quota-bytes", "53687091200" },
+  { "tier.enterprise", "max-peers", "0" },
+  { "tier.enterprise", "turn", "true" },
+  { "tier.enterprise", "max-duration-seconds", "0" },
+  { "tier.enterprise", "turn-quota-bytes", "0" },
+
   { "store", "backend", "sqlite" },
   { "store", "path", "" },
+  { "store", "postgres-uri", "" },
+
   { "state", "backend", "local" },
+  { "state", "redis-uri", "" },
+
   { "turn", "enabled", "true" },
   { "turn", "listen", "127.0.0.1" },
   { "turn", "port", "3478" },
+  { "turn", "tls-port", "5349" },
+  { "turn", "realm", "avanue.local" },
+  { "turn", "secrets", "" },
+  { "turn", "credential-ttl-seconds", "3600" },
+  { "turn", "min-port", "49152" },
+  { "turn", "max-port", "65535" },
+  { "turn", "external-ip", "" },
+  { "turn", "allow-loopback-peers", "false" },
+  { "turn", "allowed-peers", "" },
+  { "turn", "denied-peers", "" },
+  { "turn", "user-quota", "10" },
+  { "turn", "total-quota", "0" },
+  { "turn", "max-bps", "0" },
+  { "turn", "workers", "0" },
+
+  { "ice", "public-host", "" },
+  { "ice", "stun-urls", "" },
+  { "ice", "turn-servers", "" },
+
   { "dbus", "bus", "system" },
 };
 
@@ -129,20 +191,29 @@ avd_config_get_string (AvdConfig  *self,
   return g_strstrip (value);
 }
 
+gint64
+avd_config_get_int64 (AvdConfig  *self,
+                      const char *group,
+                      const char *key)
+{
+  g_autofree char *text = avd_config_get_string (self, group, key);
+  gint64 v;
+
+  if (!g_ascii_string_to_signed (text, 10, G_MININT64, G_MAXINT64, &v, NULL))
+    {
+      g_warning ("[%s] %s: ‘%s’ is not a number; using the default", group, key, text);
+      g_ascii_string_to_signed (lookup_default (group, key), 10, G_MININT64, G_MAXINT64, &v, NULL);
+    }
+  return v;
+}
+
+/* Values that do not fit an int are clamped; every int key is small. */
 int
 avd_config_get_int (AvdConfig  *self,
                     const char *group,
                     const char *key)
 {
-  g_autofree char *text = avd_config_get_string (self, group, key);
-  gint64 v;
-
-  if (!g_ascii_string_to_signed (text, 10, G_MININT, G_MAXINT, &v, NULL))
-    {
-      g_warning ("[%s] %s: ‘%s’ is not a number; using the default", group, key, text);
-      g_ascii_string_to_signed (lookup_default (group, key), 10, G_MININT, G_MAXINT, &v, NULL);
-    }
-  return (int) v;
+  return (int) CLAMP (avd_config_get_int64 (self, group, key), G_MININT, G_MAXINT);
 }
 
 gboolean

@@ -17,6 +17,9 @@ const char  *avd_config_get_path        (AvdConfig   *self);
 char        *avd_config_get_string      (AvdConfig   *self,
                                          const char  *group,
                                          const char  *key);
+gint64       avd_config_get_int64       (AvdConfig   *self,
+                                         const char  *group,
+                                         const char  *key);
 int          avd_config_get_int         (AvdConfig   *self,
                                          const char  *group,
                                          const char  *key);

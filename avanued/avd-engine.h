@@ -2,6 +2,7 @@
 #pragma once
 
 #include "avd-config.h"
+#include "avd-store.h"
 
 G_BEGIN_DECLS
 
@@ -15,5 +16,9 @@ gboolean   avd_engine_start          (AvdEngine   *self,
 void       avd_engine_stop           (AvdEngine   *self);
 guint      avd_engine_get_http_port  (AvdEngine   *self);
 guint      avd_engine_get_turn_port  (AvdEngine   *self);
+
+AvdStore  *avd_engine_open_store     (AvdConfig   *config,
+                                      const char  *state_dir,
+                                      GError     **error);
 
 G_END_DECLS

@@ -20,7 +20,24 @@ struct _AvdHttpServer
   SoupServer *soup;
   GDateTime *started;
   guint port;
+  gboolean tls;
+  GPtrArray *checks;            /* HealthCheck */
 };
+
+typedef struct {
+  char *name;
+  AvdHealthCheck check;
+  gpointer user_data;
+} HealthCheck;
+
+static void
+health_check_free (gpointer data)
+{
+  HealthCheck *c = data;
+
+  g_free (c->name);
+  g_free (c);
+}
 
 G_DEFINE_FINAL_TYPE (AvdHttpServer, avd_http_server, G_TYPE_OBJECT)
 
@@ -33,6 +50,7 @@ avd_http_server_dispose (GObject *object)
   g_clear_object (&self->soup);
   g_clear_object (&self->config);
   g_clear_pointer (&self->started, g_date_time_unref);
+  g_clear_pointer (&self->checks, g_ptr_array_unref);
 
   G_OBJECT_CLASS (avd_http_server_parent_class)->dispose (object);
 }
@@ -46,6 +64,21 @@ avd_http_server_class_init (AvdHttpServerClass *klass)
 static void
 avd_http_server_init (AvdHttpServer *self)
 {
+  self->checks = g_ptr_array_new_with_free_func (health_check_free);
+}
+
+void
+avd_http_server_add_check (AvdHttpServer  *self,
+                           const char     *name,
+                           AvdHealthCheck  check,
+                           gpointer        user_data)
+{
+  HealthCheck *c = g_new0 (HealthCheck, 1);
+
+  c->name = g_strdup (name);
+  c->check = check;
+  c->user_data = user_data;
+  g_ptr_array_add (self->checks, c);
 }
 
 void
@@ -85,8 +118,9 @@ avd_http_server_send_error (SoupServerMessage *msg,
   avd_http_server_send_json (msg, status, root);
 }
 
-/* GET /health: the status of every part.  A part that is not built or not
- * enabled yet is "disabled", which is not a failure. */
+/* GET /health: the status of every part (DESIGN §8), 200 when every enabled
+ * part answers and 503 otherwise.  A part that is not enabled is "disabled",
+ * which is not a failure. */
 static void
 health_cb (SoupServer        *server,
            SoupServerMessage *msg,
@@ -100,6 +134,7 @@ health_cb (SoupServer        *server,
   g_autoptr(GDateTime) now = g_date_time_new_now_utc ();
   g_autofree char *timestamp = NULL;
   const char *method = soup_server_message_get_method (msg);
+  gboolean healthy = TRUE;
 
   if (!g_str_equal (method, "GET") && !g_str_equal (method, "HEAD"))
     {
@@ -112,27 +147,39 @@ health_cb (SoupServer        *server,
 
   timestamp = g_date_time_format_iso8601 (now);
   json_builder_begin_object (builder);
+  json_builder_set_member_name (builder, "checks");
+  json_builder_begin_object (builder);
+  for (const char * const *part = (const char * const[]) { "store", "state", "turn", NULL }; *part != NULL; part++)
+    {
+      g_autofree char *value = NULL;
+
+      for (guint i = 0; i < self->checks->len && value == NULL; i++)
+        {
+          HealthCheck *c = g_ptr_array_index (self->checks, i);
+
+          if (g_str_equal (c->name, *part))
+            value = c->check (c->user_data);
+        }
+      if (value == NULL)
+        value = g_strdup ("disabled");
+      if (!g_str_equal (value, "ok") && !g_str_equal (value, "disabled"))
+        healthy = FALSE;
+      json_builder_set_member_name (builder, *part);
+      json_builder_add_string_value (builder, value);
+    }
+  json_builder_end_object (builder);
   json_builder_set_member_name (builder, "status");
-  json_builder_add_string_value (builder, "ok");
+  json_builder_add_string_value (builder, healthy ? "ok" : "degraded");
   json_builder_set_member_name (builder, "timestamp");
   json_builder_add_string_value (builder, timestamp);
   json_builder_set_member_name (builder, "version");
   json_builder_add_string_value (builder, PACKAGE_VERSION);
   json_builder_set_member_name (builder, "uptimeSeconds");
   json_builder_add_int_value (builder, g_date_time_difference (now, self->started) / G_TIME_SPAN_SECOND);
-  json_builder_set_member_name (builder, "checks");
-  json_builder_begin_object (builder);
-  json_builder_set_member_name (builder, "store");
-  json_builder_add_string_value (builder, "disabled");
-  json_builder_set_member_name (builder, "state");
-  json_builder_add_string_value (builder, "disabled");
-  json_builder_set_member_name (builder, "turn");
-  json_builder_add_string_value (builder, "disabled");
-  json_builder_end_object (builder);
   json_builder_end_object (builder);
 
   root = json_builder_get_root (builder);
-  avd_http_server_send_json (msg, SOUP_STATUS_OK, root);
+  avd_http_server_send_json (msg, healthy ? SOUP_STATUS_OK : SOUP_STATUS_SERVICE_UNAVAILABLE, root);
 }
 
 static void
@@ -166,6 +213,9 @@ avd_http_server_start (AvdHttpServer  *self,
 {
   g_auto(GStrv) addresses = avd_config_get_list (self->config, "server", "listen");
   int port = avd_config_get_int (self->config, "server", "port");
+  g_autofree char *cert_path = avd_config_get_string (self->config, "server", "tls-certificate");
+  g_autofree char *key_path = avd_config_get_string (self->config, "server", "tls-key");
+  SoupServerListenOptions options = 0;
 
   g_return_val_if_fail (AVD_IS_HTTP_SERVER (self), FALSE);
 
@@ -182,6 +232,27 @@ avd_http_server_start (AvdHttpServer  *self,
       return FALSE;
     }
 
+  if (*cert_path != '\0' || *key_path != '\0')
+    {
+      g_autoptr(GTlsCertificate) certificate = NULL;
+
+      if (*cert_path == '\0' || *key_path == '\0')
+        {
+          g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
+                               "[server] tls-certificate and tls-key go together");
+          return FALSE;
+        }
+      certificate = g_tls_certificate_new_from_files (cert_path, key_path, error);
+      if (certificate == NULL)
+        {
+          g_prefix_error (error, "Cannot load the TLS certificate: ");
+          return FALSE;
+        }
+      soup_server_set_tls_certificate (self->soup, certificate);
+      options |= SOUP_SERVER_LISTEN_HTTPS;
+      self->tls = TRUE;
+    }
+
   for (gsize i = 0; addresses[i] != NULL; i++)
     {
       g_autoptr(GInetAddress) inet = g_inet_address_new_from_string (addresses[i]);
@@ -195,7 +266,7 @@ avd_http_server_start (AvdHttpServer  *self,
           return FALSE;
         }
       address = g_inet_socket_address_new (inet, (guint16) port);
-      if (!soup_server_listen (self->soup, address, 0, error))
+      if (!soup_server_listen (self->soup, address, options, error))
         {
           g_prefix_error (error, "Cannot listen on %s port %d: ", addresses[i], port);
           return FALSE;
@@ -228,4 +299,10 @@ SoupServer *
 avd_http_server_get_soup (AvdHttpServer *self)
 {
   return self->soup;
+}
+
+gboolean
+avd_http_server_get_tls (AvdHttpServer *self)
+{
+  return self->tls;
 }

@@ -16,7 +16,17 @@ gboolean       avd_http_server_start       (AvdHttpServer  *self,
                                             GError        **error);
 void           avd_http_server_stop        (AvdHttpServer  *self);
 guint          avd_http_server_get_port    (AvdHttpServer  *self);
+gboolean       avd_http_server_get_tls     (AvdHttpServer  *self);
 SoupServer    *avd_http_server_get_soup    (AvdHttpServer  *self);
+
+/* A part's health for GET /health: "ok", "disabled" (not a failure), or
+ * anything else, which makes the answer 503 "degraded". */
+typedef char *(*AvdHealthCheck) (gpointer user_data);
+
+void           avd_http_server_add_check   (AvdHttpServer  *self,
+                                            const char     *name,
+                                            AvdHealthCheck  check,
+                                            gpointer        user_data);
 
 void           avd_http_server_send_json   (SoupServerMessage *msg,
                                             guint              status,

@@ -12,6 +12,78 @@
 
 #include "avd-config.h"
 #include "avd-engine.h"
+#include "avd-license-service.h"
+
+/* YYYY-MM-DD → the end of that day (UTC), as unix seconds. */
+static gboolean
+parse_expiry (const char *text,
+              gint64     *out)
+{
+  g_autofree char *iso = g_strdup_printf ("%sT23:59:59Z", text);
+  g_autoptr(GDateTime) when = g_date_time_new_from_iso8601 (iso, NULL);
+
+  if (when == NULL)
+    return FALSE;
+  *out = g_date_time_to_unix (when);
+  return TRUE;
+}
+
+/* --issue-license / --revoke-license: one-shot commands on the store,
+ * safe while the daemon runs on the same state directory. */
+static int
+license_command (AvdConfig  *config,
+                 const char *state_dir,
+                 const char *issue_tier,
+                 const char *user,
+                 const char *expires,
+                 const char *revoke)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(AvdStore) store = avd_engine_open_store (config, state_dir, &error);
+  g_autoptr(AvdLicenseService) licenses = NULL;
+  gint64 expires_at = 0;
+
+  if (store == NULL)
+    {
+      g_printerr (_("Cannot open the store: %s\n"), error->message);
+      return 1;
+    }
+  licenses = avd_license_service_new (config, store, NULL);
+
+  if (revoke != NULL)
+    {
+      if (!avd_license_service_revoke (licenses, revoke, &error))
+        {
+          g_printerr (_("Cannot revoke: %s\n"), error->message);
+          return 1;
+        }
+      avd_store_close (store);
+      return 0;
+    }
+
+  if (user == NULL)
+    {
+      g_printerr (_("--issue-license needs --license-user\n"));
+      return 2;
+    }
+  if (expires != NULL && !parse_expiry (expires, &expires_at))
+    {
+      g_printerr (_("--license-expires takes a date as YYYY-MM-DD\n"));
+      return 2;
+    }
+  {
+    g_autofree char *key = avd_license_service_issue (licenses, issue_tier, user, expires_at, &error);
+
+    if (key == NULL)
+      {
+        g_printerr (_("Cannot issue the licence: %s\n"), error->message);
+        return 1;
+      }
+    g_print ("%s\n", key);
+  }
+  avd_store_close (store);
+  return 0;
+}
 
 static gboolean
 quit_cb (gpointer user_data)
@@ -33,6 +105,10 @@ main (int argc, char **argv)
   int turn_port = -1;
   gboolean verbose = FALSE;
   gboolean version = FALSE;
+  g_autofree char *issue_tier = NULL;
+  g_autofree char *license_user = NULL;
+  g_autofree char *license_expires = NULL;
+  g_autofree char *revoke = NULL;
   const GOptionEntry entries[] = {
     { "config", 'c', 0, G_OPTION_ARG_FILENAME, &config_path, N_("Configuration file"), N_("FILE") },
     { "state-dir", 0, 0, G_OPTION_ARG_FILENAME, &state_dir, N_("Directory for the database and keys"), N_("DIR") },
@@ -41,6 +117,10 @@ main (int argc, char **argv)
     { "turn-port", 0, 0, G_OPTION_ARG_INT, &turn_port, N_("STUN/TURN port (0 picks a free one)"), N_("N") },
     { "verbose", 'v', 0, G_OPTION_ARG_NONE, &verbose, N_("Log informational messages"), NULL },
     { "version", 0, 0, G_OPTION_ARG_NONE, &version, N_("Print the version and exit"), NULL },
+    { "issue-license", 0, 0, G_OPTION_ARG_STRING, &issue_tier, N_("Issue a licence of this tier, print its key and exit"), N_("TIER") },
+    { "license-user", 0, 0, G_OPTION_ARG_STRING, &license_user, N_("The user the licence is for"), N_("USER") },
+    { "license-expires", 0, 0, G_OPTION_ARG_STRING, &license_expires, N_("Last day the licence is valid"), N_("YYYY-MM-DD") },
+    { "revoke-license", 0, 0, G_OPTION_ARG_STRING, &revoke, N_("Revoke a licence by key or id and exit"), N_("KEY") },
     { NULL }
   };
   g_autoptr(GOptionContext) context = NULL;
@@ -85,6 +165,9 @@ main (int argc, char **argv)
     avd_config_set_int (config, "turn", "port", turn_port);
   if (state_dir == NULL)
     state_dir = g_build_filename (g_get_user_state_dir (), "avanue", NULL);
+
+  if (issue_tier != NULL || revoke != NULL)
+    return license_command (config, state_dir, issue_tier, license_user, license_expires, revoke);
 
   engine = avd_engine_new (config, state_dir);
   if (!avd_engine_start (engine, &error))
