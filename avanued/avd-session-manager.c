@@ -758,7 +758,7 @@ handle_join (AvdSessionManager *self,
     {
       /* Joining again (a second device tab, a lost answer): same as a rejoin
        * without missed events. */
-      g_autoptr(JsonArray) missed = bring_online (self, session, p, connection, caps);
+      json_array_unref (bring_online (self, session, p, connection, caps));
     }
   else
     {

@@ -20,6 +20,7 @@
 
 #include "avanue-capabilities.h"
 #include "avanue-enum-types.h"
+#include "avanue-protocol.h"
 
 struct _AvanueCapabilities
 {
@@ -697,13 +698,13 @@ avanue_capabilities_to_json (AvanueCapabilities *self)
 char *
 avanue_capabilities_to_json_string (AvanueCapabilities *self)
 {
-  g_autoptr(JsonNode) node = NULL;
+  g_autoptr(JsonObject) object = NULL;
 
   g_return_val_if_fail (AVANUE_IS_CAPABILITIES (self), NULL);
 
-  node = json_node_new (JSON_NODE_OBJECT);
-  json_node_take_object (node, avanue_capabilities_to_json (self));
-  return json_to_string (node, FALSE);
+  /* The protocol's strict writer: json-glib's can emit invalid JSON. */
+  object = avanue_capabilities_to_json (self);
+  return avanue_protocol_to_text (object);
 }
 
 /**
