@@ -26,3 +26,9 @@ if [ ! -f build-sanitize/build.ninja ]; then
 fi
 ninja -C build-sanitize
 meson test -C build-sanitize --print-errorlogs --num-processes 2 --suite unit "$@"
+
+# One closing line over both passes, in the plain form CI reads.
+summary=$(cat build/meson-logs/testlog.json build-sanitize/meson-logs/testlog.json |
+  sed -n 's/.*"result": "\([A-Z]*\)".*/\1/p' | sort | uniq -c |
+  awk '{n[$2]=$1} END {printf "%d passed, %d failed, %d skipped", n["OK"]+n["EXPECTEDFAIL"], n["FAIL"]+n["TIMEOUT"]+n["ERROR"]+n["UNEXPECTEDPASS"], n["SKIP"]}')
+echo "tests: $summary"
