@@ -8,7 +8,10 @@
 #include "avanue-capabilities.h"
 #include "avanue-identity.h"
 #include "avanue-invite-code.h"
+#include "avanue-participant.h"
 #include "avanue-protocol.h"
+#include "avanue-session.h"
+#include "avanue-signaling-client.h"
 #include "avanue-stun-message.h"
 #include "avanue-turn-credentials.h"
 
