@@ -559,6 +559,16 @@ add_participant (AvdSessionManager *self,
                                        (int) avd_participant_get_score (p), p->joined_at_ms / 1000);
 }
 
+/* Whether members of @session can have a relay: their tier allows it and
+ * there is one to offer (a TURN_CREDENTIALS without URLs is useless, and
+ * its schema requires at least one). */
+static gboolean
+turn_available (AvdSessionManager *self,
+                AvdSession        *session)
+{
+  return session->tier->turn && avd_ice_get_turn_urls (self->ice)[0] != NULL;
+}
+
 static JsonObject *
 turn_credentials_for (AvdSessionManager *self,
                       AvdSession        *session,
@@ -566,7 +576,7 @@ turn_credentials_for (AvdSessionManager *self,
 {
   g_autofree char *rest = NULL;
 
-  if (!session->tier->turn)
+  if (!turn_available (self, session))
     return NULL;
   rest = g_strconcat (session->id, ":", fingerprint, NULL);
   return avd_ice_credentials_json (self->ice, rest, NULL);
@@ -931,6 +941,12 @@ handle_request_turn (AvdSessionManager *self,
     {
       send_error (connection, AVANUE_PROTOCOL_ERROR_TURN_UNAVAILABLE,
                   "This session's tier has no relay", re);
+      return;
+    }
+  if (!turn_available (self, session))
+    {
+      send_error (connection, AVANUE_PROTOCOL_ERROR_TURN_UNAVAILABLE,
+                  "This server has no relay configured", re);
       return;
     }
   rest = g_strconcat (session->id, ":", p->fingerprint, NULL);

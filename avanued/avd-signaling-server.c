@@ -352,6 +352,21 @@ forget_connection (AvdSignalingServer *self,
   g_hash_table_remove (self->connections, connection);
 }
 
+/* libsoup drops the socket without a closing handshake when a frame is
+ * over its max-incoming-payload-size (it says so only through this
+ * signal); send the 1009 that DESIGN §5 promises first.  The close frame
+ * is written at once, before libsoup closes the stream. */
+static void
+on_error (SoupWebsocketConnection *ws,
+          GError                  *error,
+          gpointer                 user_data)
+{
+  AvdConnection *connection = user_data;
+
+  if (g_error_matches (error, SOUP_WEBSOCKET_ERROR, SOUP_WEBSOCKET_CLOSE_TOO_BIG))
+    avd_connection_close (connection, SOUP_WEBSOCKET_CLOSE_TOO_BIG, "frame too large");
+}
+
 static void
 on_closed (SoupWebsocketConnection *ws,
            gpointer                 user_data)
@@ -387,11 +402,13 @@ websocket_cb (SoupServer              *server,
   g_object_set_data (G_OBJECT (connection), "avd-server", self);
   g_hash_table_add (self->connections, connection);
 
-  /* libsoup closes with 1009 above this; below it, oversized frames get
-   * ERROR TOO_LARGE from AvanueProtocol and the connection stays. */
+  /* Above this libsoup drops the connection (on_error() says 1009 first);
+   * below it, oversized frames get ERROR TOO_LARGE from AvanueProtocol and
+   * the connection stays. */
   soup_websocket_connection_set_max_incoming_payload_size (ws, HARD_FRAME_LIMIT);
   soup_websocket_connection_set_keepalive_interval (ws, self->heartbeat_seconds * 2);
   g_signal_connect (ws, "message", G_CALLBACK (on_message), connection);
+  g_signal_connect (ws, "error", G_CALLBACK (on_error), connection);
   g_signal_connect (ws, "closed", G_CALLBACK (on_closed), connection);
 
   connected = avanue_protocol_build_connected (avd_connection_get_client_id (connection),

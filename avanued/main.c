@@ -129,6 +129,9 @@ main (int argc, char **argv)
   g_autoptr(AvdEngine) engine = NULL;
   g_autoptr(GMainLoop) loop = NULL;
 
+  /* Logs go to stderr whatever their level: stdout is for what scripts
+   * read (the listening line, an issued key), even with --verbose. */
+  g_log_writer_default_set_use_stderr (TRUE);
   setlocale (LC_ALL, "");
   bindtextdomain (GETTEXT_PACKAGE, LOCALEDIR);
   bind_textdomain_codeset (GETTEXT_PACKAGE, "UTF-8");
@@ -176,14 +179,17 @@ main (int argc, char **argv)
       return 1;
     }
 
+  /* Before the listening line: a script may SIGTERM as soon as it has
+   * read it, and that must be a graceful stop. */
+  loop = g_main_loop_new (NULL, FALSE);
+  g_unix_signal_add (SIGTERM, quit_cb, loop);
+  g_unix_signal_add (SIGINT, quit_cb, loop);
+
   /* Scripts and tests read this line to find the ports. */
   g_print ("listening http=%u turn=%u\n",
            avd_engine_get_http_port (engine), avd_engine_get_turn_port (engine));
   fflush (stdout);
 
-  loop = g_main_loop_new (NULL, FALSE);
-  g_unix_signal_add (SIGTERM, quit_cb, loop);
-  g_unix_signal_add (SIGINT, quit_cb, loop);
   g_main_loop_run (loop);
 
   avd_engine_stop (engine);
