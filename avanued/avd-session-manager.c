@@ -21,11 +21,16 @@
 
 #include "config.h"
 
+#include <string.h>
+
 #include "avd-hub-election.h"
 #include "avd-session.h"
 #include "avd-session-manager.h"
 
 #define CANDIDATE_TTL_US (30 * G_USEC_PER_SEC)
+/* What SESSION_REJOINED may carry in missed events: the same hard cap the
+ * server puts on what it accepts. */
+#define MISSED_BYTES_MAX (1024 * 1024)
 #define RECENTLY_ENDED_MAX 4096
 #define INVITE_TTL_SECONDS (24 * 3600)
 
@@ -169,19 +174,26 @@ queue_missed (AvdSessionManager *self,
               JsonObject        *event,
               gboolean           is_candidate)
 {
+  g_autofree char *text = avanue_protocol_to_text (event);
   AvdMissedEvent *missed;
 
-  while (g_queue_get_length (&p->missed) >= self->missed_max)
+  missed = g_new0 (AvdMissedEvent, 1);
+  missed->event = json_object_ref (event);
+  missed->size = strlen (text);
+  missed->expires_us = is_candidate ? g_get_monotonic_time () + CANDIDATE_TTL_US : 0;
+  g_queue_push_tail (&p->missed, missed);
+  p->missed_bytes += missed->size;
+
+  /* Bounded in count and bytes: the oldest go first. */
+  while (g_queue_get_length (&p->missed) > self->missed_max ||
+         (p->missed_bytes > MISSED_BYTES_MAX && g_queue_get_length (&p->missed) > 1))
     {
       AvdMissedEvent *oldest = g_queue_pop_head (&p->missed);
 
+      p->missed_bytes -= oldest->size;
       json_object_unref (oldest->event);
       g_free (oldest);
     }
-  missed = g_new0 (AvdMissedEvent, 1);
-  missed->event = json_object_ref (event);
-  missed->expires_us = is_candidate ? g_get_monotonic_time () + CANDIDATE_TTL_US : 0;
-  g_queue_push_tail (&p->missed, missed);
 }
 
 /* Delivers @event to @p now, or keeps it for its rejoin while it is offline
@@ -709,6 +721,7 @@ bring_online (AvdSessionManager  *self,
       json_object_unref (event->event);
       g_free (event);
     }
+  p->missed_bytes = 0;
   return missed;
 }
 

@@ -31,6 +31,7 @@ void
 avd_participant_clear_missed (AvdParticipant *p)
 {
   g_queue_clear_full (&p->missed, missed_event_free);
+  p->missed_bytes = 0;
 }
 
 void

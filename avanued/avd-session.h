@@ -12,6 +12,7 @@ typedef struct _AvdConnection AvdConnection;
  * period; delivered in SESSION_REJOINED.missedEvents. */
 typedef struct {
   JsonObject *event;
+  gsize size;                   /* bytes on the wire */
   gint64 expires_us;            /* monotonic; 0 = until the grace ends */
 } AvdMissedEvent;
 
@@ -29,6 +30,7 @@ typedef struct {
   AvdConnection *connection;    /* not owned; NULL while offline */
   guint grace_id;
   GQueue missed;                /* AvdMissedEvent */
+  gsize missed_bytes;
 } AvdParticipant;
 
 typedef struct {

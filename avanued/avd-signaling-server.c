@@ -287,7 +287,10 @@ on_message (SoupWebsocketConnection *ws,
   if (!avd_connection_take_token (connection, now) ||
       !avd_rate_limiter_take_message (self->limiter, avd_connection_get_ip (connection), now))
     {
-      avd_connection_send_error (connection, AVANUE_PROTOCOL_ERROR_RATE_LIMITED, "Slow down", NULL);
+      /* Dropped, but answered with re when the id can be read. */
+      if (frame_type == SOUP_WEBSOCKET_DATA_TEXT)
+        message = avanue_protocol_parse (self->protocol, text, len, NULL, &id, NULL);
+      avd_connection_send_error (connection, AVANUE_PROTOCOL_ERROR_RATE_LIMITED, "Slow down", id);
       if (avd_connection_strike (connection, now) >= self->strike_limit)
         {
           g_message ("closing a connection from %s for exceeding its rate limit",

@@ -110,6 +110,80 @@ test_bad_config (void)
   g_assert_nonnull (strstr (err, "/nonexistent/avanued.conf"));
 }
 
+static gboolean
+accept_any_certificate (SoupMessage          *msg,
+                        GTlsCertificate      *certificate,
+                        GTlsCertificateFlags  errors,
+                        gpointer              user_data)
+{
+  /* Self-signed on purpose; check it is the one we made. */
+  GTlsCertificate *expected = user_data;
+
+  return g_tls_certificate_is_same (certificate, expected);
+}
+
+/* [server] tls-certificate/tls-key: the same port then speaks HTTPS. */
+static void
+test_tls (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *dir = g_dir_make_tmp ("avanued-tls-XXXXXX", &error);
+  g_autofree char *cert = g_build_filename (dir, "cert.pem", NULL);
+  g_autofree char *key = g_build_filename (dir, "key.pem", NULL);
+  g_autofree char *conf = g_build_filename (dir, "avanued.conf", NULL);
+  g_autofree char *conf_text = NULL;
+  g_autofree char *arg = g_strdup_printf ("--config=%s", conf);
+  const char *args[] = { arg, NULL };
+  const char *openssl[] = { "openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256",
+                            "-nodes", "-days", "1", "-subj", "/CN=127.0.0.1",
+                            "-keyout", key, "-out", cert, NULL };
+  g_autoptr(AvdTestDaemon) daemon = NULL;
+  g_autoptr(GTlsCertificate) expected = NULL;
+  g_autoptr(SoupSession) session = soup_session_new ();
+  g_autoptr(SoupMessage) msg = NULL;
+  g_autoptr(GBytes) body = NULL;
+  g_autofree char *url = NULL;
+  int status = 0;
+
+  g_assert_no_error (error);
+  if (!g_spawn_sync (NULL, (char **) openssl, NULL, G_SPAWN_SEARCH_PATH | G_SPAWN_STDOUT_TO_DEV_NULL |
+                     G_SPAWN_STDERR_TO_DEV_NULL, NULL, NULL, NULL, NULL, &status, NULL) || status != 0)
+    {
+      g_test_skip ("openssl is not available to make a test certificate");
+      return;
+    }
+  expected = g_tls_certificate_new_from_file (cert, &error);
+  g_assert_no_error (error);
+  conf_text = g_strdup_printf ("[server]\ntls-certificate=%s\ntls-key=%s\n", cert, key);
+  g_file_set_contents (conf, conf_text, -1, &error);
+  g_assert_no_error (error);
+
+  daemon = avd_test_daemon_start (args);
+  url = g_strdup_printf ("https://127.0.0.1:%u/health", daemon->http_port);
+  msg = soup_message_new ("GET", url);
+  g_signal_connect (msg, "accept-certificate", G_CALLBACK (accept_any_certificate), expected);
+  body = soup_session_send_and_read (session, msg, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (soup_message_get_status (msg), ==, 200);
+  g_assert_nonnull (g_strstr_len (g_bytes_get_data (body, NULL), g_bytes_get_size (body), "\"status\":\"ok\""));
+
+  /* Plain HTTP on the TLS port gets no answer. */
+  {
+    g_autofree char *plain_url = g_strdup_printf ("http://127.0.0.1:%u/health", daemon->http_port);
+    g_autoptr(SoupMessage) plain = soup_message_new ("GET", plain_url);
+    g_autoptr(GError) plain_error = NULL;
+    g_autoptr(GBytes) plain_body = soup_session_send_and_read (session, plain, NULL, &plain_error);
+
+    g_assert_true (plain_error != NULL || soup_message_get_status (plain) != 200);
+  }
+
+  g_assert_cmpint (avd_test_daemon_stop (daemon), ==, 0);
+  g_unlink (cert);
+  g_unlink (key);
+  g_unlink (conf);
+  g_rmdir (dir);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -119,6 +193,7 @@ main (int argc, char **argv)
   g_test_add_func ("/avanued/json-errors", test_json_errors);
   g_test_add_func ("/avanued/config-file", test_config_file);
   g_test_add_func ("/avanued/bad-config", test_bad_config);
+  g_test_add_func ("/avanued/tls", test_tls);
 
   return g_test_run ();
 }

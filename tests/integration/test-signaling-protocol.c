@@ -552,7 +552,8 @@ test_rate_limit (void)
 
       for (; sent < 5 && avd_test_ws_is_open (ws); sent++)
         {
-          g_autoptr(JsonObject) ping = avanue_protocol_build_ping (NULL);
+          g_autofree char *id = g_strdup_printf ("flood-%u", replies + sent);
+          g_autoptr(JsonObject) ping = avanue_protocol_build_ping (id);
 
           avd_test_ws_send (ws, ping);
         }
@@ -569,7 +570,11 @@ test_rate_limit (void)
             pongs++;
           else if (g_strcmp0 (type, "ERROR") == 0 &&
                    g_strcmp0 (avd_test_json_string (reply, "code"), "RATE_LIMITED") == 0)
-            limited++;
+            {
+              /* a dropped message is still answered with its id */
+              g_assert_true (g_str_has_prefix (avd_test_json_string (reply, "re"), "flood-"));
+              limited++;
+            }
           else
             g_error ("unexpected answer to a flood: %s", type);
           /* exactly the burst goes through first */

@@ -5,6 +5,8 @@
  * restart that keeps sessions alive. */
 #include "config.h"
 
+#include <sqlite3.h>
+
 #include <string.h>
 
 #include "avd-test-daemon.h"
@@ -1145,6 +1147,92 @@ test_restart (void)
   g_assert_cmpint (avd_test_daemon_stop (daemon), ==, 0);
 }
 
+/* Session history is durable: after a session, its row and its
+ * participants' rows in the SQLite store hold what happened. */
+static void
+test_history (void)
+{
+  g_autoptr(AvdTestDaemon) daemon = avd_test_daemon_start_full (RELAXED_LIMITS, NULL, AVD_TEST_DAEMON_FLAG_NONE);
+  g_autoptr(AvdTestWs) host = client (daemon, "host");
+  g_autoptr(AvdTestWs) guest = client (daemon, "guest");
+  g_autoptr(JsonObject) created = create (host, NULL);
+  g_autofree char *sid = g_strdup (avd_test_json_string (created, "sessionId"));
+  g_autofree char *db_path = g_build_filename (daemon->state_dir, "avanue.db", NULL);
+  sqlite3 *db = NULL;
+  sqlite3_stmt *stmt = NULL;
+
+  json_object_unref (join (guest, avd_test_json_string (created, "inviteCode")));
+  avd_test_ws_drain (host);
+  avd_test_ws_drain (guest);
+  {
+    g_autoptr(JsonObject) h = avd_test_json_printf (
+      "{\"type\":\"REPORT_STATS\",\"sessionId\":\"%s\",\"avgLatencyMs\":20,"
+      "\"avgPacketLossPercent\":1,\"natType\":\"full-cone\",\"candidateType\":\"host\"}", sid);
+    g_autoptr(JsonObject) g = avd_test_json_printf (
+      "{\"type\":\"REPORT_STATS\",\"sessionId\":\"%s\",\"avgLatencyMs\":40,"
+      "\"avgPacketLossPercent\":3,\"natType\":\"symmetric\",\"candidateType\":\"relay\"}", sid);
+
+    avd_test_ws_send (host, h);
+    avd_test_ws_send (guest, g);
+  }
+  avd_test_ws_sync (host);
+  avd_test_ws_sync (guest);
+  {
+    g_autoptr(JsonObject) leave = avd_test_json_printf ("{\"type\":\"LEAVE_SESSION\",\"sessionId\":\"%s\"}", sid);
+    g_autoptr(JsonObject) left = avd_test_ws_request (guest, leave, "SESSION_LEFT");
+    g_autoptr(JsonObject) gone = avd_test_ws_expect (host, "PARTICIPANT_LEFT");
+  }
+  {
+    g_autoptr(JsonObject) end = avd_test_json_printf ("{\"type\":\"END_SESSION\",\"sessionId\":\"%s\"}", sid);
+    g_autoptr(JsonObject) ended = avd_test_ws_request (host, end, "SESSION_ENDED");
+  }
+  /* The store writes on its own thread; stopping the daemon drains it. */
+  g_assert_cmpint (avd_test_daemon_stop (daemon), ==, 0);
+
+  g_assert_cmpint (sqlite3_open_v2 (db_path, &db, SQLITE_OPEN_READONLY, NULL), ==, SQLITE_OK);
+  g_assert_cmpint (sqlite3_prepare_v2 (db,
+                                       "SELECT session_type, host_fingerprint, license_tier, end_reason,"
+                                       " participant_count, hub_migration_count, avg_latency_ms,"
+                                       " avg_packet_loss_percent, started_at, ended_at, duration_seconds"
+                                       " FROM session_history WHERE id = ?", -1, &stmt, NULL), ==, SQLITE_OK);
+  sqlite3_bind_text (stmt, 1, sid, -1, SQLITE_STATIC);
+  g_assert_cmpint (sqlite3_step (stmt), ==, SQLITE_ROW);
+  g_assert_cmpstr ((const char *) sqlite3_column_text (stmt, 0), ==, "CALL");
+  g_assert_cmpstr ((const char *) sqlite3_column_text (stmt, 1), ==, avd_test_ws_get_fingerprint (host));
+  g_assert_cmpstr ((const char *) sqlite3_column_text (stmt, 2), ==, "free");
+  g_assert_cmpstr ((const char *) sqlite3_column_text (stmt, 3), ==, "COMPLETED");
+  g_assert_cmpint (sqlite3_column_int (stmt, 4), ==, 2);
+  g_assert_cmpint (sqlite3_column_int (stmt, 5), ==, 0);
+  g_assert_cmpfloat (sqlite3_column_double (stmt, 6), ==, 30);
+  g_assert_cmpfloat (sqlite3_column_double (stmt, 7), ==, 2);
+  g_assert_cmpint (sqlite3_column_int64 (stmt, 9), >=, sqlite3_column_int64 (stmt, 8));
+  g_assert_cmpint (sqlite3_column_int64 (stmt, 10), >=, 0);
+  sqlite3_finalize (stmt);
+
+  g_assert_cmpint (sqlite3_prepare_v2 (db,
+                                       "SELECT role, leave_reason, nat_type, candidate_type, left_at"
+                                       " FROM session_participants WHERE session_id = ? AND fingerprint = ?",
+                                       -1, &stmt, NULL), ==, SQLITE_OK);
+  sqlite3_bind_text (stmt, 1, sid, -1, SQLITE_STATIC);
+  sqlite3_bind_text (stmt, 2, avd_test_ws_get_fingerprint (guest), -1, SQLITE_STATIC);
+  g_assert_cmpint (sqlite3_step (stmt), ==, SQLITE_ROW);
+  g_assert_cmpstr ((const char *) sqlite3_column_text (stmt, 0), ==, "GUEST");
+  g_assert_cmpstr ((const char *) sqlite3_column_text (stmt, 1), ==, "LEFT");
+  g_assert_cmpstr ((const char *) sqlite3_column_text (stmt, 2), ==, "symmetric");
+  g_assert_cmpstr ((const char *) sqlite3_column_text (stmt, 3), ==, "relay");
+  g_assert_cmpint (sqlite3_column_int64 (stmt, 4), >, 0);
+  sqlite3_finalize (stmt);
+
+  /* The device registry keeps the NAT type reported last. */
+  g_assert_cmpint (sqlite3_prepare_v2 (db, "SELECT nat_type FROM device_fingerprints WHERE fingerprint = ?",
+                                       -1, &stmt, NULL), ==, SQLITE_OK);
+  sqlite3_bind_text (stmt, 1, avd_test_ws_get_fingerprint (host), -1, SQLITE_STATIC);
+  g_assert_cmpint (sqlite3_step (stmt), ==, SQLITE_ROW);
+  g_assert_cmpstr ((const char *) sqlite3_column_text (stmt, 0), ==, "full-cone");
+  sqlite3_finalize (stmt);
+  sqlite3_close (db);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -1163,6 +1251,7 @@ main (int argc, char **argv)
   g_test_add_func ("/avanued/signaling/sessions/end/timeout", test_timeout);
   g_test_add_func ("/avanued/signaling/sessions/end/license-revoked", test_license_revoked);
   g_test_add_func ("/avanued/signaling/sessions/restart", test_restart);
+  g_test_add_func ("/avanued/signaling/sessions/history", test_history);
 
   return g_test_run ();
 }
