@@ -1179,12 +1179,13 @@ test_history (void)
   avd_test_ws_sync (guest);
   {
     g_autoptr(JsonObject) leave = avd_test_json_printf ("{\"type\":\"LEAVE_SESSION\",\"sessionId\":\"%s\"}", sid);
-    g_autoptr(JsonObject) left = avd_test_ws_request (guest, leave, "SESSION_LEFT");
-    g_autoptr(JsonObject) gone = avd_test_ws_expect (host, "PARTICIPANT_LEFT");
+    json_object_unref (avd_test_ws_request (guest, leave, "SESSION_LEFT"));
+    json_object_unref (avd_test_ws_expect (host, "PARTICIPANT_LEFT"));
   }
   {
     g_autoptr(JsonObject) end = avd_test_json_printf ("{\"type\":\"END_SESSION\",\"sessionId\":\"%s\"}", sid);
-    g_autoptr(JsonObject) ended = avd_test_ws_request (host, end, "SESSION_ENDED");
+
+    json_object_unref (avd_test_ws_request (host, end, "SESSION_ENDED"));
   }
   /* The store writes on its own thread; stopping the daemon drains it. */
   g_assert_cmpint (avd_test_daemon_stop (daemon), ==, 0);
