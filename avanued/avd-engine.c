@@ -1,8 +1,10 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* AvdEngine: owns every part of the daemon and starts and stops them in
  * order (DESIGN §4): the durable store, the ephemeral state, licences, ICE
- * servers, sessions, and the HTTP + WebSocket server.  The TURN relay and
- * the D-Bus service join it as they land. */
+ * servers, sessions, the HTTP + WebSocket server, and last the D-Bus
+ * administration API (AvdDbusService), for which it also offers the
+ * admin hooks at the end of this file.  The TURN relay joins it as it
+ * lands. */
 #define G_LOG_DOMAIN "AvdEngine"
 
 #include "config.h"
@@ -10,7 +12,9 @@
 #include <errno.h>
 #include <glib/gstdio.h>
 
+#include "avd-dbus-service.h"
 #include "avd-engine.h"
+#include "avd-error.h"
 #include "avd-http-server.h"
 #include "avd-ice.h"
 #include "avd-license-service.h"
@@ -36,6 +40,8 @@ struct _AvdEngine
   AvdSessionManager *sessions;
   AvdHttpServer *http;
   AvdSignalingServer *signaling;
+  AvdDbusService *dbus;         /* NULL with [dbus] bus=none or no bus */
+  gint64 started_us;            /* monotonic */
 };
 
 G_DEFINE_FINAL_TYPE (AvdEngine, avd_engine, G_TYPE_OBJECT)
@@ -45,6 +51,9 @@ avd_engine_dispose (GObject *object)
 {
   AvdEngine *self = AVD_ENGINE (object);
 
+  if (self->dbus != NULL)
+    avd_dbus_service_stop (self->dbus);
+  g_clear_object (&self->dbus);
   g_clear_object (&self->signaling);
   g_clear_object (&self->http);
   g_clear_object (&self->sessions);
@@ -145,6 +154,45 @@ check_state (gpointer user_data)
   return g_strdup (avd_state_backend_check (self->state, NULL) ? "ok" : "failing");
 }
 
+/* The administration API on [dbus] bus (system, session or none).  A bus
+ * that cannot be reached leaves the daemon running without it (logged);
+ * the name being owned already (another avanued) is an error. */
+static gboolean
+start_dbus (AvdEngine  *self,
+            GError    **error)
+{
+  g_autofree char *bus = avd_config_get_string (self->config, "dbus", "bus");
+  g_autoptr(GError) local_error = NULL;
+  GBusType bus_type;
+
+  if (g_str_equal (bus, "none"))
+    return TRUE;
+  if (g_str_equal (bus, "system"))
+    bus_type = G_BUS_TYPE_SYSTEM;
+  else if (g_str_equal (bus, "session"))
+    bus_type = G_BUS_TYPE_SESSION;
+  else
+    {
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
+                   "[dbus] bus=%s: use system, session or none", bus);
+      return FALSE;
+    }
+
+  self->dbus = avd_dbus_service_new (self);
+  if (!avd_dbus_service_start (self->dbus, bus_type, &local_error))
+    {
+      g_clear_object (&self->dbus);
+      if (g_error_matches (local_error, G_IO_ERROR, G_IO_ERROR_EXISTS))
+        {
+          g_propagate_error (error, g_steal_pointer (&local_error));
+          return FALSE;
+        }
+      /* Not fatal: signaling and the relay do not need it. */
+      g_message ("no D-Bus administration API: %s", local_error->message);
+    }
+  return TRUE;
+}
+
 gboolean
 avd_engine_start (AvdEngine  *self,
                   GError    **error)
@@ -188,6 +236,12 @@ avd_engine_start (AvdEngine  *self,
 
   if (!avd_http_server_start (self->http, error))
     return FALSE;
+  self->started_us = g_get_monotonic_time ();
+
+  /* Keep this last: with Type=dbus, systemd takes the bus name as the
+   * sign that every socket is bound and the daemon is ready. */
+  if (!start_dbus (self, error))
+    return FALSE;
 
   g_info ("state directory %s", self->state_dir);
   return TRUE;
@@ -202,6 +256,9 @@ avd_engine_stop (AvdEngine *self)
 
   g_return_if_fail (AVD_IS_ENGINE (self));
 
+  /* The name goes first: nobody should administer a daemon that stops. */
+  if (self->dbus != NULL)
+    avd_dbus_service_stop (self->dbus);
   if (self->sessions != NULL && self->store != NULL)
     avd_session_manager_save (self->sessions);
   if (self->signaling != NULL)
@@ -231,4 +288,323 @@ guint
 avd_engine_get_turn_port (AvdEngine *self)
 {
   return 0;
+}
+
+/* ---- for the administration API (AvdDbusService) ------------------ */
+
+AvdConfig *
+avd_engine_get_config (AvdEngine *self)
+{
+  g_return_val_if_fail (AVD_IS_ENGINE (self), NULL);
+  return self->config;
+}
+
+AvdStore *
+avd_engine_get_store (AvdEngine *self)
+{
+  g_return_val_if_fail (AVD_IS_ENGINE (self), NULL);
+  return self->store;
+}
+
+AvdSessionManager *
+avd_engine_get_session_manager (AvdEngine *self)
+{
+  g_return_val_if_fail (AVD_IS_ENGINE (self), NULL);
+  return self->sessions;
+}
+
+AvdSignalingServer *
+avd_engine_get_signaling_server (AvdEngine *self)
+{
+  g_return_val_if_fail (AVD_IS_ENGINE (self), NULL);
+  return self->signaling;
+}
+
+AvdLicenseService *
+avd_engine_get_license_service (AvdEngine *self)
+{
+  g_return_val_if_fail (AVD_IS_ENGINE (self), NULL);
+  return self->licenses;
+}
+
+AvdIce *
+avd_engine_get_ice (AvdEngine *self)
+{
+  g_return_val_if_fail (AVD_IS_ENGINE (self), NULL);
+  return self->ice;
+}
+
+/* Seconds since the HTTP listener started. */
+gint64
+avd_engine_get_uptime_seconds (AvdEngine *self)
+{
+  g_return_val_if_fail (AVD_IS_ENGINE (self), 0);
+  if (self->started_us == 0)
+    return 0;
+  return (g_get_monotonic_time () - self->started_us) / G_USEC_PER_SEC;
+}
+
+/* The embedded relay's figures: open allocations and bytes relayed since
+ * the start.  TURN relay: fill in from AvdTurnServer once it is wired
+ * here; until then both are 0. */
+void
+avd_engine_get_turn_stats (AvdEngine *self,
+                           guint     *out_allocations,
+                           guint64   *out_bytes_relayed)
+{
+  g_return_if_fail (AVD_IS_ENGINE (self));
+
+  if (out_allocations != NULL)
+    *out_allocations = 0;
+  if (out_bytes_relayed != NULL)
+    *out_bytes_relayed = 0;
+}
+
+/* Makes the embedded relay refuse @username (`<expiry>:<rest>`) and tear
+ * down its allocations; returns how many it closed.  TURN relay: forward
+ * to AvdTurnServer (avd_turn_worker_push_revoke()) once it is wired here;
+ * until then nothing is open to close and this returns 0. */
+guint
+avd_engine_revoke_turn_username (AvdEngine  *self,
+                                 const char *username)
+{
+  g_return_val_if_fail (AVD_IS_ENGINE (self), 0);
+  g_return_val_if_fail (username != NULL, 0);
+
+  g_message ("a TURN username was revoked");
+  return 0;
+}
+
+/* Issues a licence (the key is returned and kept nowhere); @out_record
+ * gets what was stored.  Errors in AVD_ERROR. */
+char *
+avd_engine_issue_license (AvdEngine         *self,
+                          const char        *tier,
+                          const char        *user,
+                          gint64             expires_at,
+                          AvdLicenseRecord **out_record,
+                          GError           **error)
+{
+  g_autoptr(GError) local_error = NULL;
+  g_autofree char *key = NULL;
+  g_autofree char *hash = NULL;
+
+  g_return_val_if_fail (AVD_IS_ENGINE (self), NULL);
+  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
+
+  if (expires_at < 0 || (expires_at > 0 && expires_at <= g_get_real_time () / G_USEC_PER_SEC))
+    {
+      g_set_error_literal (error, AVD_ERROR, AVD_ERROR_INVALID_ARGUMENT,
+                           "The expiry must be in the future (or 0 for never)");
+      return NULL;
+    }
+  key = avd_license_service_issue (self->licenses, tier, user, expires_at, &local_error);
+  if (key == NULL)
+    {
+      g_set_error_literal (error, AVD_ERROR,
+                           g_error_matches (local_error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT)
+                             ? AVD_ERROR_INVALID_ARGUMENT : AVD_ERROR_FAILED,
+                           local_error->message);
+      return NULL;
+    }
+  if (out_record != NULL)
+    {
+      hash = avd_license_hash_key (key);
+      *out_record = avd_store_lookup_license_by_hash (self->store, hash, &local_error);
+      if (*out_record == NULL)
+        {
+          g_set_error (error, AVD_ERROR, AVD_ERROR_FAILED, "The licence was issued but cannot be read back: %s",
+                       local_error != NULL ? local_error->message : "not found");
+          return NULL;
+        }
+    }
+  return g_steal_pointer (&key);
+}
+
+/* The licence a key, key hash or id names. */
+static AvdLicenseRecord *
+find_license (AvdEngine   *self,
+              const char  *key_or_id,
+              GError     **error)
+{
+  g_autoptr(GError) local_error = NULL;
+  g_autoptr(GPtrArray) all = NULL;
+
+  if (avd_license_key_is_well_formed (key_or_id))
+    {
+      g_autofree char *hash = avd_license_hash_key (key_or_id);
+      AvdLicenseRecord *record = avd_store_lookup_license_by_hash (self->store, hash, &local_error);
+
+      if (record != NULL)
+        return record;
+    }
+  else
+    {
+      all = avd_store_list_licenses (self->store, &local_error);
+      for (guint i = 0; all != NULL && i < all->len; i++)
+        {
+          AvdLicenseRecord *r = g_ptr_array_index (all, i);
+
+          if (g_strcmp0 (r->id, key_or_id) == 0 || g_strcmp0 (r->key_hash, key_or_id) == 0)
+            return avd_license_record_copy (r);
+        }
+    }
+  if (local_error != NULL)
+    g_set_error (error, AVD_ERROR, AVD_ERROR_FAILED, "The store failed: %s", local_error->message);
+  else
+    g_set_error_literal (error, AVD_ERROR, AVD_ERROR_LICENSE_NOT_FOUND, "No licence has this key or id");
+  return NULL;
+}
+
+/* Revokes a licence by key or id and ends its live sessions at once
+ * (LICENSE_EXPIRED) rather than at their next periodic check.  Errors in
+ * AVD_ERROR. */
+gboolean
+avd_engine_revoke_license (AvdEngine   *self,
+                           const char  *key_or_id,
+                           guint       *out_sessions_ended,
+                           GError     **error)
+{
+  g_autoptr(AvdLicenseRecord) record = NULL;
+  g_autoptr(GError) local_error = NULL;
+  guint ended;
+
+  g_return_val_if_fail (AVD_IS_ENGINE (self), FALSE);
+  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
+
+  if (key_or_id == NULL || *key_or_id == '\0')
+    {
+      g_set_error_literal (error, AVD_ERROR, AVD_ERROR_INVALID_ARGUMENT, "Name a licence by its key or id");
+      return FALSE;
+    }
+  record = find_license (self, key_or_id, error);
+  if (record == NULL)
+    return FALSE;
+  if (!avd_license_service_revoke (self->licenses, record->id, &local_error))
+    {
+      g_set_error (error, AVD_ERROR, AVD_ERROR_FAILED, "Cannot revoke the licence: %s", local_error->message);
+      return FALSE;
+    }
+  ended = avd_session_manager_end_sessions_for_license (self->sessions, record->id);
+  if (out_sessions_ended != NULL)
+    *out_sessions_ended = ended;
+  return TRUE;
+}
+
+/* Keys whose value only a restart applies. */
+static const char * const restart_keys[][2] = {
+  { "server", "listen" },
+  { "server", "port" },
+  { "store", "backend" },
+  { "store", "path" },
+  { "store", "postgres-uri" },
+  { "state", "backend" },
+  { "state", "redis-uri" },
+  { "turn", "enabled" },
+  { "turn", "listen" },
+  { "turn", "port" },
+  { "turn", "tls-port" },
+  { "turn", "min-port" },
+  { "turn", "max-port" },
+  { "turn", "workers" },
+  { "turn", "external-ip" },
+  { "ice", "public-host" },
+  { "dbus", "bus" },
+};
+
+/* Re-reads the configuration file (the same path; command-line flags
+ * still override it) and the TLS certificate, without dropping any
+ * connection, and applies what can change live:
+ *   [server] tls-certificate/tls-key (new handshakes) and allowed-origins;
+ *   [licensing]; [limits] (new connections, new sessions; per-IP limits at
+ *   once); [tier.*] (new sessions; live ones keep their limits);
+ *   [ice] stun-urls/turn-servers, [turn] secrets and credential-ttl-seconds.
+ * The rest (addresses, ports, stores, [dbus], turning TLS on or off) needs
+ * a restart: those keys, when changed, are listed in @out_restart_needed
+ * as "group.key".  On failure nothing is changed (the file could not be
+ * read) or only the certificate kept its old value (it could not be
+ * loaded; the rest is applied).  SIGHUP and D-Bus Reload() call this. */
+gboolean
+avd_engine_reload (AvdEngine   *self,
+                   GStrv       *out_restart_needed,
+                   GError     **error)
+{
+  const char *path;
+  g_autoptr(GStrvBuilder) restart = g_strv_builder_new ();
+  g_autoptr(GPtrArray) before = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr(GError) tls_error = NULL;
+  gboolean tls_restart = FALSE;
+
+  g_return_val_if_fail (AVD_IS_ENGINE (self), FALSE);
+  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
+
+  if (self->http == NULL)
+    {
+      g_set_error_literal (error, AVD_ERROR, AVD_ERROR_FAILED, "The daemon is not running");
+      return FALSE;
+    }
+
+  for (gsize i = 0; i < G_N_ELEMENTS (restart_keys); i++)
+    g_ptr_array_add (before, avd_config_get_string (self->config, restart_keys[i][0], restart_keys[i][1]));
+
+  path = avd_config_get_path (self->config);
+  if (path != NULL)
+    {
+      g_autofree char *copy = g_strdup (path);
+      g_autoptr(GError) local_error = NULL;
+
+      if (!avd_config_load_file (self->config, copy, &local_error))
+        {
+          g_set_error (error, AVD_ERROR, AVD_ERROR_FAILED, "Cannot reload the configuration: %s",
+                       local_error->message);
+          return FALSE;
+        }
+    }
+
+  for (gsize i = 0; i < G_N_ELEMENTS (restart_keys); i++)
+    {
+      g_autofree char *now = avd_config_get_string (self->config, restart_keys[i][0], restart_keys[i][1]);
+
+      if (!g_str_equal (now, g_ptr_array_index (before, i)))
+        {
+          g_autofree char *name = g_strdup_printf ("%s.%s", restart_keys[i][0], restart_keys[i][1]);
+
+          g_message ("configuration reload: %s changed; it takes effect at the next start", name);
+          g_strv_builder_add (restart, name);
+        }
+    }
+
+  avd_signaling_server_reload_config (self->signaling, self->config);
+  avd_session_manager_reload_config (self->sessions, self->config);
+  avd_license_service_reload_config (self->licenses, self->config);
+  avd_rate_limiter_set_limits (self->limiter,
+                               avd_config_get_int (self->config, "limits", "ip-messages-per-second"),
+                               avd_config_get_int (self->config, "limits", "ip-message-burst"),
+                               MAX (avd_config_get_int (self->config, "limits", "ip-max-connections"), 0),
+                               MAX (avd_config_get_int (self->config, "limits", "join-failures-per-minute"), 0));
+  {
+    g_autoptr(GError) ice_error = NULL;
+
+    if (!avd_ice_reload_config (self->ice, self->config, &ice_error))
+      g_warning ("configuration reload: keeping the TURN secrets: %s", ice_error->message);
+  }
+  /* TURN relay: push the new [turn] settings and secrets to AvdTurnServer
+   * here once it is wired. */
+
+  if (!avd_http_server_reload_tls (self->http, &tls_restart, &tls_error))
+    {
+      g_set_error (error, AVD_ERROR, AVD_ERROR_FAILED, "%s (the rest of the configuration was applied)",
+                   tls_error->message);
+      return FALSE;
+    }
+  if (tls_restart)
+    {
+      g_message ("configuration reload: turning TLS on or off takes effect at the next start");
+      g_strv_builder_add (restart, "server.tls-certificate");
+    }
+
+  g_message ("configuration reloaded");
+  if (out_restart_needed != NULL)
+    *out_restart_needed = g_strv_builder_end (restart);
+  return TRUE;
 }

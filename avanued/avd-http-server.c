@@ -306,3 +306,40 @@ avd_http_server_get_tls (AvdHttpServer *self)
 {
   return self->tls;
 }
+
+/* Loads [server] tls-certificate and tls-key again (renewed files) and
+ * uses them for new handshakes; open connections keep theirs.  Turning
+ * TLS on or off needs a restart: *@out_restart_needed says so.  On
+ * failure the old certificate stays. */
+gboolean
+avd_http_server_reload_tls (AvdHttpServer  *self,
+                            gboolean       *out_restart_needed,
+                            GError        **error)
+{
+  g_autofree char *cert_path = avd_config_get_string (self->config, "server", "tls-certificate");
+  g_autofree char *key_path = avd_config_get_string (self->config, "server", "tls-key");
+  gboolean want_tls = *cert_path != '\0' || *key_path != '\0';
+  g_autoptr(GTlsCertificate) certificate = NULL;
+
+  g_return_val_if_fail (AVD_IS_HTTP_SERVER (self), FALSE);
+  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
+
+  *out_restart_needed = want_tls != self->tls;
+  if (!want_tls || !self->tls)
+    return TRUE;
+  if (*cert_path == '\0' || *key_path == '\0')
+    {
+      g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
+                           "[server] tls-certificate and tls-key go together");
+      return FALSE;
+    }
+  certificate = g_tls_certificate_new_from_files (cert_path, key_path, error);
+  if (certificate == NULL)
+    {
+      g_prefix_error (error, "Cannot load the TLS certificate: ");
+      return FALSE;
+    }
+  soup_server_set_tls_certificate (self->soup, certificate);
+  g_message ("TLS certificate reloaded");
+  return TRUE;
+}

@@ -18,6 +18,9 @@ void           avd_http_server_stop        (AvdHttpServer  *self);
 guint          avd_http_server_get_port    (AvdHttpServer  *self);
 gboolean       avd_http_server_get_tls     (AvdHttpServer  *self);
 SoupServer    *avd_http_server_get_soup    (AvdHttpServer  *self);
+gboolean       avd_http_server_reload_tls  (AvdHttpServer  *self,
+                                            gboolean       *out_restart_needed,
+                                            GError        **error);
 
 /* A part's health for GET /health: "ok", "disabled" (not a failure), or
  * anything else, which makes the answer 503 "degraded". */

@@ -24,9 +24,21 @@ struct _AvdIce
   GStrv turn_urls;
   GStrv secrets;
   guint ttl_seconds;
+  char *state_dir;
+  GStrv relay_stun_urls;        /* what avd_ice_add_relay_urls() added, kept for a reload */
+  GStrv relay_turn_urls;
 };
 
 G_DEFINE_FINAL_TYPE (AvdIce, avd_ice, G_TYPE_OBJECT)
+
+static void
+clear_secrets (GStrv secrets)
+{
+  if (secrets != NULL)
+    for (gsize i = 0; secrets[i] != NULL; i++)
+      gnutls_memset (secrets[i], 0, strlen (secrets[i]));
+  g_strfreev (secrets);
+}
 
 static void
 avd_ice_finalize (GObject *object)
@@ -35,10 +47,10 @@ avd_ice_finalize (GObject *object)
 
   g_strfreev (self->stun_urls);
   g_strfreev (self->turn_urls);
-  if (self->secrets != NULL)
-    for (gsize i = 0; self->secrets[i] != NULL; i++)
-      gnutls_memset (self->secrets[i], 0, strlen (self->secrets[i]));
-  g_strfreev (self->secrets);
+  clear_secrets (self->secrets);
+  g_free (self->state_dir);
+  g_strfreev (self->relay_stun_urls);
+  g_strfreev (self->relay_turn_urls);
 
   G_OBJECT_CLASS (avd_ice_parent_class)->finalize (object);
 }
@@ -80,6 +92,52 @@ load_or_create_secret (const char  *state_dir,
   return g_steal_pointer (&contents);
 }
 
+static GStrv
+strv_concat (const char * const *first,
+             const char * const *second)
+{
+  g_autoptr(GStrvBuilder) builder = g_strv_builder_new ();
+
+  if (first != NULL)
+    g_strv_builder_addv (builder, (const char **) first);
+  if (second != NULL)
+    g_strv_builder_addv (builder, (const char **) second);
+  return g_strv_builder_end (builder);
+}
+
+/* Reads [ice] and [turn] into @self; on failure @self is unchanged. */
+static gboolean
+read_config (AvdIce     *self,
+             AvdConfig  *config,
+             GError    **error)
+{
+  g_auto(GStrv) stun = avd_config_get_list (config, "ice", "stun-urls");
+  g_auto(GStrv) turn = avd_config_get_list (config, "ice", "turn-servers");
+  GStrv secrets = avd_config_get_list (config, "turn", "secrets");
+
+  if (secrets[0] == NULL)
+    {
+      char *secret = load_or_create_secret (self->state_dir, error);
+
+      if (secret == NULL)
+        {
+          g_strfreev (secrets);
+          return FALSE;
+        }
+      g_strfreev (secrets);
+      secrets = g_new0 (char *, 2);
+      secrets[0] = secret;
+    }
+  clear_secrets (self->secrets);
+  self->secrets = secrets;
+  g_strfreev (self->stun_urls);
+  self->stun_urls = strv_concat ((const char * const *) self->relay_stun_urls, (const char * const *) stun);
+  g_strfreev (self->turn_urls);
+  self->turn_urls = strv_concat ((const char * const *) self->relay_turn_urls, (const char * const *) turn);
+  self->ttl_seconds = MAX (avd_config_get_int (config, "turn", "credential-ttl-seconds"), 60);
+  return TRUE;
+}
+
 AvdIce *
 avd_ice_new (AvdConfig   *config,
              const char  *state_dir,
@@ -87,21 +145,24 @@ avd_ice_new (AvdConfig   *config,
 {
   g_autoptr(AvdIce) self = g_object_new (AVD_TYPE_ICE, NULL);
 
-  self->stun_urls = avd_config_get_list (config, "ice", "stun-urls");
-  self->turn_urls = avd_config_get_list (config, "ice", "turn-servers");
-  self->secrets = avd_config_get_list (config, "turn", "secrets");
-  self->ttl_seconds = MAX (avd_config_get_int (config, "turn", "credential-ttl-seconds"), 60);
-  if (self->secrets[0] == NULL)
-    {
-      char *secret = load_or_create_secret (state_dir, error);
-
-      if (secret == NULL)
-        return NULL;
-      g_strfreev (self->secrets);
-      self->secrets = g_new0 (char *, 2);
-      self->secrets[0] = secret;
-    }
+  self->state_dir = g_strdup (state_dir);
+  if (!read_config (self, config, error))
+    return NULL;
   return g_steal_pointer (&self);
+}
+
+/* Re-reads [ice] stun-urls and turn-servers (after the embedded relay's
+ * own URLs, which stay), [turn] secrets and credential-ttl-seconds.  On
+ * failure nothing changes. */
+gboolean
+avd_ice_reload_config (AvdIce     *self,
+                       AvdConfig  *config,
+                       GError    **error)
+{
+  g_return_val_if_fail (AVD_IS_ICE (self), FALSE);
+  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
+
+  return read_config (self, config, error);
 }
 
 const char * const *
@@ -147,6 +208,13 @@ avd_ice_add_relay_urls (AvdIce             *self,
                         const char * const *stun_urls,
                         const char * const *turn_urls)
 {
+  GStrv relay_stun = strv_concat (stun_urls, (const char * const *) self->relay_stun_urls);
+  GStrv relay_turn = strv_concat (turn_urls, (const char * const *) self->relay_turn_urls);
+
+  g_strfreev (self->relay_stun_urls);
+  self->relay_stun_urls = relay_stun;
+  g_strfreev (self->relay_turn_urls);
+  self->relay_turn_urls = relay_turn;
   self->stun_urls = strv_prepend (self->stun_urls, stun_urls);
   self->turn_urls = strv_prepend (self->turn_urls, turn_urls);
 }
@@ -157,7 +225,17 @@ AvanueTurnCredentials *
 avd_ice_issue (AvdIce     *self,
                const char *rest)
 {
-  gint64 expiry = g_get_real_time () / G_USEC_PER_SEC + self->ttl_seconds;
+  return avd_ice_issue_with_ttl (self, rest, 0);
+}
+
+/* Like avd_ice_issue(), valid for @ttl_seconds (0: the configured
+ * lifetime). */
+AvanueTurnCredentials *
+avd_ice_issue_with_ttl (AvdIce     *self,
+                        const char *rest,
+                        guint       ttl_seconds)
+{
+  gint64 expiry = g_get_real_time () / G_USEC_PER_SEC + (ttl_seconds > 0 ? ttl_seconds : self->ttl_seconds);
   AvanueTurnCredentials *creds = avanue_turn_credentials_new_for_user (self->secrets[0], expiry, rest);
 
   avanue_turn_credentials_set_urls (creds, (const char * const *) self->turn_urls);

@@ -21,6 +21,12 @@ void                   avd_ice_add_relay_urls      (AvdIce      *self,
                                                     const char * const *turn_urls);
 AvanueTurnCredentials *avd_ice_issue               (AvdIce      *self,
                                                     const char  *rest);
+AvanueTurnCredentials *avd_ice_issue_with_ttl      (AvdIce      *self,
+                                                    const char  *rest,
+                                                    guint        ttl_seconds);
+gboolean               avd_ice_reload_config       (AvdIce      *self,
+                                                    AvdConfig   *config,
+                                                    GError     **error);
 JsonObject            *avd_ice_credentials_json    (AvdIce      *self,
                                                     const char  *rest,
                                                     const char  *re);

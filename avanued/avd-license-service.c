@@ -30,7 +30,8 @@ struct _AvdLicenseService
 
   AvdStore *store;
   AvdStateBackend *state;
-  AvdTier tiers[G_N_ELEMENTS (tier_names)];
+  AvdTier *tiers;               /* G_N_ELEMENTS (tier_names) */
+  GPtrArray *retired_tiers;     /* earlier tiers, which live sessions may still point to */
   guint cache_seconds;
   gboolean allow_anonymous;
 };
@@ -60,14 +61,53 @@ avd_license_service_dispose (GObject *object)
 }
 
 static void
+avd_license_service_finalize (GObject *object)
+{
+  AvdLicenseService *self = AVD_LICENSE_SERVICE (object);
+
+  g_free (self->tiers);
+  g_ptr_array_unref (self->retired_tiers);
+
+  G_OBJECT_CLASS (avd_license_service_parent_class)->finalize (object);
+}
+
+static void
 avd_license_service_class_init (AvdLicenseServiceClass *klass)
 {
   G_OBJECT_CLASS (klass)->dispose = avd_license_service_dispose;
+  G_OBJECT_CLASS (klass)->finalize = avd_license_service_finalize;
 }
 
 static void
 avd_license_service_init (AvdLicenseService *self)
 {
+  self->retired_tiers = g_ptr_array_new_with_free_func (g_free);
+}
+
+static void
+read_config (AvdLicenseService *self,
+             AvdConfig         *config)
+{
+  AvdTier *tiers = g_new0 (AvdTier, G_N_ELEMENTS (tier_names));
+
+  self->cache_seconds = MAX (avd_config_get_int (config, "limits", "license-cache-seconds"), 1);
+  self->allow_anonymous = avd_config_get_boolean (config, "licensing", "allow-anonymous-free");
+
+  for (gsize i = 0; i < G_N_ELEMENTS (tier_names); i++)
+    {
+      g_autofree char *group = g_strconcat ("tier.", tier_names[i], NULL);
+      AvdTier *tier = &tiers[i];
+
+      tier->name = tier_names[i];
+      tier->max_peers = MAX (avd_config_get_int (config, group, "max-peers"), 0);
+      tier->turn = avd_config_get_boolean (config, group, "turn");
+      tier->max_duration_seconds = MAX (avd_config_get_int (config, group, "max-duration-seconds"), 0);
+      tier->turn_quota_bytes = MAX (avd_config_get_int64 (config, group, "turn-quota-bytes"), 0);
+    }
+  /* Live sessions keep pointing at the tiers they started with. */
+  if (self->tiers != NULL)
+    g_ptr_array_add (self->retired_tiers, self->tiers);
+  self->tiers = tiers;
 }
 
 AvdLicenseService *
@@ -79,28 +119,27 @@ avd_license_service_new (AvdConfig       *config,
 
   self->store = g_object_ref (store);
   self->state = state != NULL ? g_object_ref (state) : NULL;
-  self->cache_seconds = MAX (avd_config_get_int (config, "limits", "license-cache-seconds"), 1);
-  self->allow_anonymous = avd_config_get_boolean (config, "licensing", "allow-anonymous-free");
-
-  for (gsize i = 0; i < G_N_ELEMENTS (tier_names); i++)
-    {
-      g_autofree char *group = g_strconcat ("tier.", tier_names[i], NULL);
-      AvdTier *tier = &self->tiers[i];
-
-      tier->name = tier_names[i];
-      tier->max_peers = MAX (avd_config_get_int (config, group, "max-peers"), 0);
-      tier->turn = avd_config_get_boolean (config, group, "turn");
-      tier->max_duration_seconds = MAX (avd_config_get_int (config, group, "max-duration-seconds"), 0);
-      tier->turn_quota_bytes = MAX (avd_config_get_int64 (config, group, "turn-quota-bytes"), 0);
-    }
+  read_config (self, config);
   return self;
+}
+
+/* Applies [tier.*] to sessions created from now on (live sessions keep
+ * their limits), and [licensing] allow-anonymous-free and [limits]
+ * license-cache-seconds. */
+void
+avd_license_service_reload_config (AvdLicenseService *self,
+                                   AvdConfig         *config)
+{
+  g_return_if_fail (AVD_IS_LICENSE_SERVICE (self));
+
+  read_config (self, config);
 }
 
 const AvdTier *
 avd_license_service_get_tier (AvdLicenseService *self,
                               const char        *name)
 {
-  for (gsize i = 0; i < G_N_ELEMENTS (self->tiers); i++)
+  for (gsize i = 0; i < G_N_ELEMENTS (tier_names); i++)
     if (g_strcmp0 (self->tiers[i].name, name) == 0)
       return &self->tiers[i];
   return NULL;

@@ -52,6 +52,8 @@ AvdLicense        *avd_license_service_revalidate    (AvdLicenseService  *self,
 gboolean           avd_license_service_revoke        (AvdLicenseService  *self,
                                                       const char         *key_or_id,
                                                       GError            **error);
+void               avd_license_service_reload_config (AvdLicenseService  *self,
+                                                      AvdConfig          *config);
 
 char              *avd_license_hash_key              (const char         *key);
 gboolean           avd_license_key_is_well_formed    (const char         *key);

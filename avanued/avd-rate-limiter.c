@@ -218,3 +218,30 @@ avd_rate_limiter_expire (AvdRateLimiter *self,
         g_hash_table_iter_remove (&iter);
     }
 }
+
+/* New per-address limits (a configuration reload): they apply at once,
+ * to addresses already known too. */
+void
+avd_rate_limiter_set_limits (AvdRateLimiter *self,
+                             double          ip_rate,
+                             double          ip_burst,
+                             guint           max_connections,
+                             guint           join_failures_per_minute)
+{
+  GHashTableIter iter;
+  AvdIpEntry *entry;
+
+  g_return_if_fail (AVD_IS_RATE_LIMITER (self));
+
+  self->ip_rate = ip_rate;
+  self->ip_burst = ip_burst;
+  self->max_connections = max_connections;
+  self->join_failures_per_minute = join_failures_per_minute;
+  g_hash_table_iter_init (&iter, self->entries);
+  while (g_hash_table_iter_next (&iter, NULL, (gpointer *) &entry))
+    {
+      entry->messages.rate = ip_rate;
+      entry->messages.burst = MAX (ip_burst, 1);
+      entry->messages.tokens = MIN (entry->messages.tokens, entry->messages.burst);
+    }
+}

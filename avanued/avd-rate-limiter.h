@@ -46,5 +46,10 @@ void            avd_rate_limiter_join_failed      (AvdRateLimiter *self,
 guint           avd_rate_limiter_get_n_addresses  (AvdRateLimiter *self);
 void            avd_rate_limiter_expire           (AvdRateLimiter *self,
                                                    gint64          now_us);
+void            avd_rate_limiter_set_limits       (AvdRateLimiter *self,
+                                                   double          ip_rate,
+                                                   double          ip_burst,
+                                                   guint           max_connections,
+                                                   guint           join_failures_per_minute);
 
 G_END_DECLS

@@ -23,6 +23,7 @@
 
 #include <string.h>
 
+#include "avd-error.h"
 #include "avd-hub-election.h"
 #include "avd-session.h"
 #include "avd-session-manager.h"
@@ -55,6 +56,17 @@ struct _AvdSessionManager
 };
 
 G_DEFINE_FINAL_TYPE (AvdSessionManager, avd_session_manager, G_TYPE_OBJECT)
+
+enum {
+  SIGNAL_SESSION_CREATED,
+  SIGNAL_SESSION_ENDED,
+  SIGNAL_PARTICIPANT_JOINED,
+  SIGNAL_PARTICIPANT_LEFT,
+  SIGNAL_HUB_ELECTED,
+  N_SIGNALS
+};
+
+static guint signals[N_SIGNALS];
 
 static gint64
 now_ms (void)
@@ -96,6 +108,70 @@ avd_session_manager_class_init (AvdSessionManagerClass *klass)
 
   object_class->dispose = avd_session_manager_dispose;
   object_class->finalize = avd_session_manager_finalize;
+
+  /**
+   * AvdSessionManager::session-created:
+   * @self: the session manager
+   * @session_id: the new session's id
+   * @tier: its tier's name
+   * @host: the host's fingerprint
+   *
+   * A session was created; emitted before its host is added as a member.
+   */
+  signals[SIGNAL_SESSION_CREATED] =
+    g_signal_new ("session-created", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
+                  0, NULL, NULL, NULL, G_TYPE_NONE, 3, G_TYPE_STRING, G_TYPE_STRING, G_TYPE_STRING);
+
+  /**
+   * AvdSessionManager::session-ended:
+   * @self: the session manager
+   * @session_id: the session's id
+   * @reason: COMPLETED, HOST_LEFT, TIMEOUT, LICENSE_EXPIRED, ADMIN or ERROR
+   *
+   * A session ended; emitted once it is gone.
+   */
+  signals[SIGNAL_SESSION_ENDED] =
+    g_signal_new ("session-ended", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
+                  0, NULL, NULL, NULL, G_TYPE_NONE, 2, G_TYPE_STRING, G_TYPE_STRING);
+
+  /**
+   * AvdSessionManager::participant-joined:
+   * @self: the session manager
+   * @session_id: the session's id
+   * @fingerprint: the new member
+   *
+   * A device became a member of a session (a rejoin is not a new
+   * membership).
+   */
+  signals[SIGNAL_PARTICIPANT_JOINED] =
+    g_signal_new ("participant-joined", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
+                  0, NULL, NULL, NULL, G_TYPE_NONE, 2, G_TYPE_STRING, G_TYPE_STRING);
+
+  /**
+   * AvdSessionManager::participant-left:
+   * @self: the session manager
+   * @session_id: the session's id
+   * @fingerprint: the former member
+   * @reason: LEFT, DISCONNECT or KICKED
+   *
+   * A member left a session that goes on (or that ends because of it:
+   * session-ended follows).  Not emitted for the members of a session
+   * that ends.
+   */
+  signals[SIGNAL_PARTICIPANT_LEFT] =
+    g_signal_new ("participant-left", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
+                  0, NULL, NULL, NULL, G_TYPE_NONE, 3, G_TYPE_STRING, G_TYPE_STRING, G_TYPE_STRING);
+
+  /**
+   * AvdSessionManager::hub-elected:
+   * @self: the session manager
+   * @session_id: the session's id
+   * @fingerprint: the new hub
+   * @reason: INITIAL, DISCONNECT, BATTERY_LOW or CAPABILITY_CHANGE
+   */
+  signals[SIGNAL_HUB_ELECTED] =
+    g_signal_new ("hub-elected", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
+                  0, NULL, NULL, NULL, G_TYPE_NONE, 3, G_TYPE_STRING, G_TYPE_STRING, G_TYPE_STRING);
 }
 
 static void
@@ -284,6 +360,8 @@ run_election (AvdSessionManager *self,
     g_autoptr(JsonObject) promoted = avanue_protocol_build_role_changed (session->id, new_hub, "SPOKE", "HUB");
     broadcast (self, session, promoted, NULL);
   }
+  g_signal_emit (self, signals[SIGNAL_HUB_ELECTED], 0, session->id, new_hub,
+                 avd_hub_reason_to_string (reason));
 }
 
 /* ---- ending and leaving ------------------------------------------ */
@@ -317,6 +395,7 @@ end_session (AvdSessionManager *self,
              const char        *re)
 {
   gint64 ended = now_ms ();
+  g_autofree char *session_id = g_strdup (session->id);
 
   g_message ("session %s ended: %s", session->id, reason);
   for (guint i = 0; i < session->participants->len; i++)
@@ -339,6 +418,7 @@ end_session (AvdSessionManager *self,
   release_invite (self, session);
   remember_ended (self, session->id);
   g_hash_table_remove (self->sessions, session->id);
+  g_signal_emit (self, signals[SIGNAL_SESSION_ENDED], 0, session_id, reason);
 }
 
 /* Removes @p from @session and tells the others; ends the session when the
@@ -361,6 +441,7 @@ participant_left (AvdSessionManager *self,
     g_autoptr(JsonObject) event = avanue_protocol_build_participant_left (session->id, fingerprint, reason);
     broadcast (self, session, event, NULL);
   }
+  g_signal_emit (self, signals[SIGNAL_PARTICIPANT_LEFT], 0, session->id, fingerprint, reason);
 
   if (was_host)
     end_session (self, session, "HOST_LEFT", NULL, NULL);
@@ -569,6 +650,7 @@ add_participant (AvdSessionManager *self,
   avd_store_submit_participant_joined (self->store, session->id, p->fingerprint,
                                        p->is_host ? "HOST" : "GUEST", p->is_licensed,
                                        (int) avd_participant_get_score (p), p->joined_at_ms / 1000);
+  g_signal_emit (self, signals[SIGNAL_PARTICIPANT_JOINED], 0, session->id, p->fingerprint);
 }
 
 /* Whether members of @session can have a relay: their tier allows it and
@@ -681,6 +763,7 @@ handle_create (AvdSessionManager *self,
   g_hash_table_insert (self->sessions, s->id, s);
   avd_store_submit_session_created (self->store, s->id, s->session_type, s->host_fingerprint,
                                     s->license_id, s->tier->name, s->created_at_ms / 1000);
+  g_signal_emit (self, signals[SIGNAL_SESSION_CREATED], 0, s->id, s->tier->name, s->host_fingerprint);
   host = participant_for_connection (s, connection, caps);
   host->is_host = TRUE;
   host->is_licensed = license != NULL;
@@ -1146,4 +1229,305 @@ avd_session_manager_restore (AvdSessionManager *self)
                records->len, self->grace_seconds);
   if (!avd_store_clear_live_sessions (self->store, &error))
     g_warning ("cannot clear saved sessions: %s", error->message);
+}
+
+/* ---- administration (D-Bus) --------------------------------------- */
+
+static GVariant *
+describe_participant (AvdSession     *session,
+                      AvdParticipant *p)
+{
+  g_auto(GVariantBuilder) b = G_VARIANT_BUILDER_INIT (G_VARIANT_TYPE_VARDICT);
+
+  g_variant_builder_add (&b, "{sv}", "fingerprint", g_variant_new_string (p->fingerprint));
+  g_variant_builder_add (&b, "{sv}", "deviceName", g_variant_new_string (p->device_name != NULL ? p->device_name : ""));
+  g_variant_builder_add (&b, "{sv}", "platform", g_variant_new_string (p->platform != NULL ? p->platform : ""));
+  g_variant_builder_add (&b, "{sv}", "deviceType", g_variant_new_string (p->device_type != NULL ? p->device_type : ""));
+  g_variant_builder_add (&b, "{sv}", "role", g_variant_new_string (p->is_host ? "HOST" : "GUEST"));
+  g_variant_builder_add (&b, "{sv}", "topologyRole",
+                         g_variant_new_string (g_strcmp0 (session->hub_fingerprint, p->fingerprint) == 0 ? "HUB" : "SPOKE"));
+  g_variant_builder_add (&b, "{sv}", "isLicensed", g_variant_new_boolean (p->is_licensed));
+  g_variant_builder_add (&b, "{sv}", "online", g_variant_new_boolean (p->online));
+  g_variant_builder_add (&b, "{sv}", "score", g_variant_new_double (avd_participant_get_score (p)));
+  g_variant_builder_add (&b, "{sv}", "joinedAt", g_variant_new_int64 (p->joined_at_ms / 1000));
+  return g_variant_builder_end (&b);
+}
+
+static GVariant *
+describe_session (AvdSession *session)
+{
+  g_auto(GVariantBuilder) b = G_VARIANT_BUILDER_INIT (G_VARIANT_TYPE_VARDICT);
+  g_auto(GVariantBuilder) participants = G_VARIANT_BUILDER_INIT (G_VARIANT_TYPE ("aa{sv}"));
+
+  for (guint i = 0; i < session->participants->len; i++)
+    g_variant_builder_add_value (&participants,
+                                 describe_participant (session, g_ptr_array_index (session->participants, i)));
+
+  g_variant_builder_add (&b, "{sv}", "id", g_variant_new_string (session->id));
+  g_variant_builder_add (&b, "{sv}", "inviteCode", g_variant_new_string (session->invite_code != NULL ? session->invite_code : ""));
+  g_variant_builder_add (&b, "{sv}", "sessionType", g_variant_new_string (session->session_type != NULL ? session->session_type : ""));
+  g_variant_builder_add (&b, "{sv}", "tier", g_variant_new_string (session->tier->name));
+  g_variant_builder_add (&b, "{sv}", "licenseId", g_variant_new_string (session->license_id != NULL ? session->license_id : ""));
+  g_variant_builder_add (&b, "{sv}", "host", g_variant_new_string (session->host_fingerprint != NULL ? session->host_fingerprint : ""));
+  g_variant_builder_add (&b, "{sv}", "hub", g_variant_new_string (session->hub_fingerprint != NULL ? session->hub_fingerprint : ""));
+  g_variant_builder_add (&b, "{sv}", "createdAt", g_variant_new_int64 (session->created_at_ms / 1000));
+  g_variant_builder_add (&b, "{sv}", "expiresAt", g_variant_new_int64 (session->expires_at_ms / 1000));
+  g_variant_builder_add (&b, "{sv}", "maxPeers", g_variant_new_uint32 (session->tier->max_peers));
+  g_variant_builder_add (&b, "{sv}", "turnAllowed", g_variant_new_boolean (session->tier->turn));
+  g_variant_builder_add (&b, "{sv}", "participantCount", g_variant_new_uint32 (session->participants->len));
+  g_variant_builder_add (&b, "{sv}", "onlineCount", g_variant_new_uint32 (avd_session_count_online (session)));
+  g_variant_builder_add (&b, "{sv}", "participants", g_variant_builder_end (&participants));
+  return g_variant_builder_end (&b);
+}
+
+static AvdSession *
+lookup_session_or_error (AvdSessionManager  *self,
+                         const char         *session_id,
+                         GError            **error)
+{
+  AvdSession *session = session_id != NULL ? g_hash_table_lookup (self->sessions, session_id) : NULL;
+
+  if (session == NULL)
+    g_set_error (error, AVD_ERROR, AVD_ERROR_SESSION_NOT_FOUND,
+                 "No live session has the id ‘%s’", session_id != NULL ? session_id : "");
+  return session;
+}
+
+/**
+ * avd_session_manager_describe:
+ * @self: the session manager
+ * @session_id: a live session's id
+ * @error: return location for an error
+ *
+ * Describes a live session for the administration API: id, inviteCode,
+ * sessionType, tier, licenseId, host, hub, createdAt, expiresAt (unix
+ * seconds), maxPeers, turnAllowed, participantCount, onlineCount and
+ * participants (aa{sv}: fingerprint, deviceName, platform, deviceType, role,
+ * topologyRole, isLicensed, online, score, joinedAt).
+ *
+ * Returns: (transfer full): an a{sv} (not floating), or NULL with
+ *   %AVD_ERROR_SESSION_NOT_FOUND
+ */
+GVariant *
+avd_session_manager_describe (AvdSessionManager  *self,
+                              const char         *session_id,
+                              GError            **error)
+{
+  AvdSession *session;
+
+  g_return_val_if_fail (AVD_IS_SESSION_MANAGER (self), NULL);
+  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
+
+  session = lookup_session_or_error (self, session_id, error);
+  if (session == NULL)
+    return NULL;
+  return g_variant_ref_sink (describe_session (session));
+}
+
+static int
+compare_sessions (gconstpointer a,
+                  gconstpointer b)
+{
+  const AvdSession *sa = *(AvdSession * const *) a;
+  const AvdSession *sb = *(AvdSession * const *) b;
+
+  if (sa->created_at_ms != sb->created_at_ms)
+    return sa->created_at_ms < sb->created_at_ms ? -1 : 1;
+  return g_strcmp0 (sa->id, sb->id);
+}
+
+/**
+ * avd_session_manager_list:
+ * @self: the session manager
+ *
+ * Every live session as avd_session_manager_describe() gives it, oldest
+ * first.
+ *
+ * Returns: (transfer full): an aa{sv}
+ */
+GVariant *
+avd_session_manager_list (AvdSessionManager *self)
+{
+  g_auto(GVariantBuilder) b = G_VARIANT_BUILDER_INIT (G_VARIANT_TYPE ("aa{sv}"));
+  g_autoptr(GPtrArray) sorted = g_ptr_array_new ();
+  GHashTableIter iter;
+  AvdSession *session;
+
+  g_return_val_if_fail (AVD_IS_SESSION_MANAGER (self), NULL);
+
+  g_hash_table_iter_init (&iter, self->sessions);
+  while (g_hash_table_iter_next (&iter, NULL, (gpointer *) &session))
+    g_ptr_array_add (sorted, session);
+  g_ptr_array_sort (sorted, compare_sessions);
+  for (guint i = 0; i < sorted->len; i++)
+    g_variant_builder_add_value (&b, describe_session (g_ptr_array_index (sorted, i)));
+  return g_variant_ref_sink (g_variant_builder_end (&b));
+}
+
+/**
+ * avd_session_manager_get_n_participants:
+ * @self: the session manager
+ * @out_online: (out) (optional): how many of them are online
+ *
+ * Returns: the members of every live session, counted once per session
+ */
+guint
+avd_session_manager_get_n_participants (AvdSessionManager *self,
+                                        guint             *out_online)
+{
+  GHashTableIter iter;
+  AvdSession *session;
+  guint n = 0;
+  guint online = 0;
+
+  g_return_val_if_fail (AVD_IS_SESSION_MANAGER (self), 0);
+
+  g_hash_table_iter_init (&iter, self->sessions);
+  while (g_hash_table_iter_next (&iter, NULL, (gpointer *) &session))
+    {
+      n += session->participants->len;
+      online += avd_session_count_online (session);
+    }
+  if (out_online != NULL)
+    *out_online = online;
+  return n;
+}
+
+/**
+ * avd_session_manager_end_session_admin:
+ * @self: the session manager
+ * @session_id: a live session's id
+ * @error: return location for an error
+ *
+ * Ends the session by an operator's decision: its online members get
+ * SESSION_ENDED with reason ADMIN.
+ *
+ * Returns: TRUE, or FALSE with %AVD_ERROR_SESSION_NOT_FOUND
+ */
+gboolean
+avd_session_manager_end_session_admin (AvdSessionManager  *self,
+                                       const char         *session_id,
+                                       GError            **error)
+{
+  AvdSession *session;
+
+  g_return_val_if_fail (AVD_IS_SESSION_MANAGER (self), FALSE);
+  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
+
+  session = lookup_session_or_error (self, session_id, error);
+  if (session == NULL)
+    return FALSE;
+  end_session (self, session, "ADMIN", NULL, NULL);
+  return TRUE;
+}
+
+/**
+ * avd_session_manager_kick:
+ * @self: the session manager
+ * @session_id: a live session's id
+ * @fingerprint: a member of it
+ * @error: return location for an error
+ *
+ * Removes @fingerprint from the session: it and every other member get
+ * PARTICIPANT_LEFT with reason KICKED, and its membership is gone (its
+ * relays get NOT_IN_SESSION).  Kicking the host ends the session
+ * (HOST_LEFT), as the host leaving does.
+ *
+ * Returns: TRUE, or FALSE with %AVD_ERROR_SESSION_NOT_FOUND or
+ *   %AVD_ERROR_DEVICE_NOT_FOUND (not a member)
+ */
+gboolean
+avd_session_manager_kick (AvdSessionManager  *self,
+                          const char         *session_id,
+                          const char         *fingerprint,
+                          GError            **error)
+{
+  AvdSession *session;
+  AvdParticipant *p;
+
+  g_return_val_if_fail (AVD_IS_SESSION_MANAGER (self), FALSE);
+  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
+
+  session = lookup_session_or_error (self, session_id, error);
+  if (session == NULL)
+    return FALSE;
+  p = fingerprint != NULL ? avd_session_lookup (session, fingerprint) : NULL;
+  if (p == NULL)
+    {
+      g_set_error (error, AVD_ERROR, AVD_ERROR_DEVICE_NOT_FOUND,
+                   "The device ‘%s’ is not a member of session %s",
+                   fingerprint != NULL ? fingerprint : "", session->id);
+      return FALSE;
+    }
+
+  g_message ("session %s: a participant was kicked", session->id);
+  /* The kicked device hears it too, before it is gone from the session
+   * (participant_left() only tells the ones who stay). */
+  if (p->online && p->connection != NULL)
+    {
+      g_autoptr(JsonObject) event = avanue_protocol_build_participant_left (session->id, p->fingerprint, "KICKED");
+
+      avd_connection_send (p->connection, event);
+    }
+  participant_left (self, session, p, "KICKED");
+  return TRUE;
+}
+
+/**
+ * avd_session_manager_end_sessions_for_license:
+ * @self: the session manager
+ * @license_id: a licence's id
+ *
+ * Ends at once, with LICENSE_EXPIRED, every live session carried by the
+ * licence (after it was revoked: the periodic re-validation would end them
+ * only after the cache period).
+ *
+ * Returns: how many sessions ended
+ */
+guint
+avd_session_manager_end_sessions_for_license (AvdSessionManager *self,
+                                              const char        *license_id)
+{
+  g_autoptr(GPtrArray) ids = g_ptr_array_new_with_free_func (g_free);
+  GHashTableIter iter;
+  AvdSession *session;
+  guint n = 0;
+
+  g_return_val_if_fail (AVD_IS_SESSION_MANAGER (self), 0);
+  g_return_val_if_fail (license_id != NULL, 0);
+
+  g_hash_table_iter_init (&iter, self->sessions);
+  while (g_hash_table_iter_next (&iter, NULL, (gpointer *) &session))
+    if (g_strcmp0 (session->license_id, license_id) == 0)
+      g_ptr_array_add (ids, g_strdup (session->id));
+
+  for (guint i = 0; i < ids->len; i++)
+    {
+      session = g_hash_table_lookup (self->sessions, g_ptr_array_index (ids, i));
+      if (session == NULL)
+        continue;
+      end_session (self, session, "LICENSE_EXPIRED", NULL, NULL);
+      n++;
+    }
+  return n;
+}
+
+/**
+ * avd_session_manager_reload_config:
+ * @self: the session manager
+ * @config: the configuration, just re-read
+ *
+ * Applies [limits] grace-seconds, missed-events-max and
+ * hub-hysteresis-percent from now on (a grace period already running keeps
+ * its length).
+ */
+void
+avd_session_manager_reload_config (AvdSessionManager *self,
+                                   AvdConfig         *config)
+{
+  g_return_if_fail (AVD_IS_SESSION_MANAGER (self));
+
+  self->grace_seconds = MAX (avd_config_get_int (config, "limits", "grace-seconds"), 0);
+  self->missed_max = MAX (avd_config_get_int (config, "limits", "missed-events-max"), 1);
+  self->hysteresis_percent = MAX (avd_config_get_int (config, "limits", "hub-hysteresis-percent"), 0);
 }

@@ -31,4 +31,23 @@ guint              avd_session_manager_get_n_sessions (AvdSessionManager *self);
 void               avd_session_manager_save       (AvdSessionManager  *self);
 void               avd_session_manager_restore    (AvdSessionManager  *self);
 
+/* administration (D-Bus); errors in AVD_ERROR */
+GVariant          *avd_session_manager_describe   (AvdSessionManager  *self,
+                                                   const char         *session_id,
+                                                   GError            **error);
+GVariant          *avd_session_manager_list       (AvdSessionManager  *self);
+guint              avd_session_manager_get_n_participants (AvdSessionManager *self,
+                                                   guint              *out_online);
+gboolean           avd_session_manager_end_session_admin (AvdSessionManager *self,
+                                                   const char         *session_id,
+                                                   GError            **error);
+gboolean           avd_session_manager_kick       (AvdSessionManager  *self,
+                                                   const char         *session_id,
+                                                   const char         *fingerprint,
+                                                   GError            **error);
+guint              avd_session_manager_end_sessions_for_license (AvdSessionManager *self,
+                                                   const char         *license_id);
+void               avd_session_manager_reload_config (AvdSessionManager *self,
+                                                   AvdConfig          *config);
+
 G_END_DECLS

@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "avd-connection.h"
+#include "avd-error.h"
 #include "avd-http-server.h"
 #include "avd-jwt.h"
 #include "avd-signaling-server.h"
@@ -47,6 +48,13 @@ struct _AvdSignalingServer
 };
 
 G_DEFINE_FINAL_TYPE (AvdSignalingServer, avd_signaling_server, G_TYPE_OBJECT)
+
+enum {
+  SIGNAL_DEVICE_BLOCKED,
+  N_SIGNALS
+};
+
+static guint signals[N_SIGNALS];
 
 static void on_closed (SoupWebsocketConnection *ws, gpointer user_data);
 
@@ -100,6 +108,18 @@ avd_signaling_server_class_init (AvdSignalingServerClass *klass)
 
   object_class->dispose = avd_signaling_server_dispose;
   object_class->finalize = avd_signaling_server_finalize;
+
+  /**
+   * AvdSignalingServer::device-blocked:
+   * @self: the signaling server
+   * @fingerprint: the device
+   * @blocked: TRUE when it was blocked, FALSE when unblocked
+   *
+   * An operator blocked or unblocked a device.
+   */
+  signals[SIGNAL_DEVICE_BLOCKED] =
+    g_signal_new ("device-blocked", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
+                  0, NULL, NULL, NULL, G_TYPE_NONE, 2, G_TYPE_STRING, G_TYPE_BOOLEAN);
 }
 
 static void
@@ -113,6 +133,25 @@ guint
 avd_signaling_server_get_n_connections (AvdSignalingServer *self)
 {
   return g_hash_table_size (self->connections);
+}
+
+/* Devices with a registered connection (one connection per device). */
+guint
+avd_signaling_server_get_n_devices (AvdSignalingServer *self)
+{
+  g_return_val_if_fail (AVD_IS_SIGNALING_SERVER (self), 0);
+
+  return g_hash_table_size (self->devices);
+}
+
+/* Whether @fingerprint has a registered connection now. */
+gboolean
+avd_signaling_server_is_device_connected (AvdSignalingServer *self,
+                                          const char         *fingerprint)
+{
+  g_return_val_if_fail (AVD_IS_SIGNALING_SERVER (self), FALSE);
+
+  return fingerprint != NULL && g_hash_table_contains (self->devices, fingerprint);
 }
 
 /* ---- origins ----------------------------------------------------- */
@@ -684,4 +723,129 @@ avd_signaling_server_shutdown (AvdSignalingServer *self)
   g_hash_table_iter_init (&iter, self->connections);
   while (g_hash_table_iter_next (&iter, (gpointer *) &connection, NULL))
     avd_connection_close (connection, SOUP_WEBSOCKET_CLOSE_GOING_AWAY, "server restarting");
+}
+
+/* ---- administration (D-Bus) --------------------------------------- */
+
+static gboolean
+set_blocked (AvdSignalingServer  *self,
+             const char          *fingerprint,
+             gboolean             blocked,
+             GError             **error)
+{
+  g_autoptr(GError) local_error = NULL;
+
+  if (fingerprint == NULL || !avanue_protocol_is_valid_fingerprint (fingerprint))
+    {
+      g_set_error_literal (error, AVD_ERROR, AVD_ERROR_INVALID_ARGUMENT,
+                           "A fingerprint is 64 lowercase hexadecimal characters");
+      return FALSE;
+    }
+  if (!avd_store_set_device_blocked (self->store, fingerprint, blocked, &local_error))
+    {
+      if (g_error_matches (local_error, AVD_STORE_ERROR, AVD_STORE_ERROR_NOT_FOUND))
+        g_set_error (error, AVD_ERROR, AVD_ERROR_DEVICE_NOT_FOUND,
+                     "No device with the fingerprint %s ever registered", fingerprint);
+      else
+        g_set_error (error, AVD_ERROR, AVD_ERROR_FAILED, "The store failed: %s", local_error->message);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+/**
+ * avd_signaling_server_block_device:
+ * @self: the signaling server
+ * @fingerprint: a registered device's fingerprint
+ * @error: return location for an error
+ *
+ * Blocks the device in the store; if it is connected, it gets ERROR
+ * DEVICE_BLOCKED and its connection is closed with 1008.  REGISTER_DEVICE
+ * refuses it until avd_signaling_server_unblock_device().  Emits
+ * AvdSignalingServer::device-blocked.
+ *
+ * Returns: TRUE, or FALSE with %AVD_ERROR_INVALID_ARGUMENT,
+ *   %AVD_ERROR_DEVICE_NOT_FOUND or %AVD_ERROR_FAILED
+ */
+gboolean
+avd_signaling_server_block_device (AvdSignalingServer  *self,
+                                   const char          *fingerprint,
+                                   GError             **error)
+{
+  AvdConnection *connection;
+
+  g_return_val_if_fail (AVD_IS_SIGNALING_SERVER (self), FALSE);
+  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
+
+  if (!set_blocked (self, fingerprint, TRUE, error))
+    return FALSE;
+  g_message ("a device was blocked");
+  connection = g_hash_table_lookup (self->devices, fingerprint);
+  if (connection != NULL)
+    {
+      avd_connection_send_error (connection, AVANUE_PROTOCOL_ERROR_DEVICE_BLOCKED, "This device is blocked", NULL);
+      avd_connection_close (connection, SOUP_WEBSOCKET_CLOSE_POLICY_VIOLATION, "device blocked");
+    }
+  g_signal_emit (self, signals[SIGNAL_DEVICE_BLOCKED], 0, fingerprint, TRUE);
+  return TRUE;
+}
+
+/**
+ * avd_signaling_server_unblock_device:
+ * @self: the signaling server
+ * @fingerprint: a registered device's fingerprint
+ * @error: return location for an error
+ *
+ * Lets a blocked device register again.  Emits
+ * AvdSignalingServer::device-blocked with @blocked FALSE.
+ *
+ * Returns: TRUE, or FALSE as avd_signaling_server_block_device()
+ */
+gboolean
+avd_signaling_server_unblock_device (AvdSignalingServer  *self,
+                                     const char          *fingerprint,
+                                     GError             **error)
+{
+  g_return_val_if_fail (AVD_IS_SIGNALING_SERVER (self), FALSE);
+  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
+
+  if (!set_blocked (self, fingerprint, FALSE, error))
+    return FALSE;
+  g_message ("a device was unblocked");
+  g_signal_emit (self, signals[SIGNAL_DEVICE_BLOCKED], 0, fingerprint, FALSE);
+  return TRUE;
+}
+
+/**
+ * avd_signaling_server_reload_config:
+ * @self: the signaling server
+ * @config: the configuration, just re-read
+ *
+ * Applies from now on: [server] allowed-origins, the [licensing] JWT keys,
+ * [limits] messages-per-second, message-burst and rate-limit-strikes (for
+ * new connections) and the size limits (for every message).
+ */
+void
+avd_signaling_server_reload_config (AvdSignalingServer *self,
+                                    AvdConfig          *config)
+{
+  int max_frame = avd_config_get_int (config, "limits", "max-frame-bytes");
+
+  g_return_if_fail (AVD_IS_SIGNALING_SERVER (self));
+
+  g_strfreev (self->allowed_origins);
+  self->allowed_origins = avd_config_get_list (config, "server", "allowed-origins");
+  g_free (self->jwt_secret);
+  self->jwt_secret = avd_config_get_string (config, "licensing", "jwt-hs256-secret");
+  g_free (self->jwt_public_key);
+  self->jwt_public_key = avd_config_get_string (config, "licensing", "jwt-ed25519-public-key");
+  self->rate = avd_config_get_int (config, "limits", "messages-per-second");
+  self->burst = avd_config_get_int (config, "limits", "message-burst");
+  self->strike_limit = MAX (avd_config_get_int (config, "limits", "rate-limit-strikes"), 1);
+  avanue_protocol_set_max_frame_bytes (self->protocol, CLAMP (max_frame, 1024, HARD_FRAME_LIMIT));
+  avanue_protocol_set_max_sdp_bytes (self->protocol, avd_config_get_int (config, "limits", "max-sdp-bytes"));
+  avanue_protocol_set_max_candidate_bytes (self->protocol,
+                                           avd_config_get_int (config, "limits", "max-candidate-bytes"));
+  avanue_protocol_set_max_payload_bytes (self->protocol,
+                                         avd_config_get_int (config, "limits", "max-payload-bytes"));
 }

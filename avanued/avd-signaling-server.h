@@ -28,4 +28,17 @@ void                avd_signaling_server_shutdown (AvdSignalingServer *self);
 gboolean            avd_signaling_server_origin_allowed (AvdSignalingServer *self,
                                                    SoupServerMessage  *msg);
 
+/* administration (D-Bus); errors in AVD_ERROR */
+guint               avd_signaling_server_get_n_devices (AvdSignalingServer *self);
+gboolean            avd_signaling_server_is_device_connected (AvdSignalingServer *self,
+                                                   const char         *fingerprint);
+gboolean            avd_signaling_server_block_device (AvdSignalingServer *self,
+                                                   const char         *fingerprint,
+                                                   GError            **error);
+gboolean            avd_signaling_server_unblock_device (AvdSignalingServer *self,
+                                                   const char         *fingerprint,
+                                                   GError            **error);
+void                avd_signaling_server_reload_config (AvdSignalingServer *self,
+                                                   AvdConfig          *config);
+
 G_END_DECLS

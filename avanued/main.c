@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* avanued: the Avanue daemon.  Parses options, loads the configuration,
- * builds the engine and runs the main loop until SIGTERM or SIGINT. */
+ * builds the engine and runs the main loop until SIGTERM or SIGINT; SIGHUP
+ * reloads the configuration and certificates. */
 #define G_LOG_DOMAIN "Avanued"
 
 #include "config.h"
@@ -29,7 +30,10 @@ parse_expiry (const char *text,
 }
 
 /* --issue-license / --revoke-license: one-shot commands on the store,
- * safe while the daemon runs on the same state directory. */
+ * safe while the daemon runs on the same state directory.  Kept for
+ * scripts and tests; `avanuectl license issue` / `license revoke` are the
+ * way for operators (over D-Bus, and a revocation there also ends the
+ * licence's live sessions at once). */
 static int
 license_command (AvdConfig  *config,
                  const char *state_dir,
@@ -86,6 +90,18 @@ license_command (AvdConfig  *config,
 }
 
 static gboolean
+reload_cb (gpointer user_data)
+{
+  AvdEngine *engine = user_data;
+  g_autoptr(GError) error = NULL;
+
+  g_message ("SIGHUP: reloading the configuration");
+  if (!avd_engine_reload (engine, NULL, &error))
+    g_warning ("reload failed: %s", error->message);
+  return G_SOURCE_CONTINUE;
+}
+
+static gboolean
 quit_cb (gpointer user_data)
 {
   GMainLoop *loop = user_data;
@@ -105,6 +121,7 @@ main (int argc, char **argv)
   int turn_port = -1;
   gboolean verbose = FALSE;
   gboolean version = FALSE;
+  gboolean session_bus = FALSE;
   g_autofree char *issue_tier = NULL;
   g_autofree char *license_user = NULL;
   g_autofree char *license_expires = NULL;
@@ -115,6 +132,7 @@ main (int argc, char **argv)
     { "listen", 0, 0, G_OPTION_ARG_STRING, &listen, N_("Addresses for HTTP and WebSocket, comma-separated"), N_("ADDR") },
     { "port", 'p', 0, G_OPTION_ARG_INT, &port, N_("HTTP and WebSocket port (0 picks a free one)"), N_("N") },
     { "turn-port", 0, 0, G_OPTION_ARG_INT, &turn_port, N_("STUN/TURN port (0 picks a free one)"), N_("N") },
+    { "session-bus", 0, 0, G_OPTION_ARG_NONE, &session_bus, N_("Offer the D-Bus API on the session bus, not the system bus"), NULL },
     { "verbose", 'v', 0, G_OPTION_ARG_NONE, &verbose, N_("Log informational messages"), NULL },
     { "version", 0, 0, G_OPTION_ARG_NONE, &version, N_("Print the version and exit"), NULL },
     { "issue-license", 0, 0, G_OPTION_ARG_STRING, &issue_tier, N_("Issue a licence of this tier, print its key and exit"), N_("TIER") },
@@ -166,6 +184,8 @@ main (int argc, char **argv)
     avd_config_set_int (config, "server", "port", port);
   if (turn_port >= 0)
     avd_config_set_int (config, "turn", "port", turn_port);
+  if (session_bus)
+    avd_config_set_string (config, "dbus", "bus", "session");
   if (state_dir == NULL)
     state_dir = g_build_filename (g_get_user_state_dir (), "avanue", NULL);
 
@@ -184,6 +204,7 @@ main (int argc, char **argv)
   loop = g_main_loop_new (NULL, FALSE);
   g_unix_signal_add (SIGTERM, quit_cb, loop);
   g_unix_signal_add (SIGINT, quit_cb, loop);
+  g_unix_signal_add (SIGHUP, reload_cb, engine);
 
   /* Scripts and tests read this line to find the ports. */
   g_print ("listening http=%u turn=%u\n",

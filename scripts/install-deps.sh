@@ -9,11 +9,14 @@ BUILD_PACKAGES="meson ninja-build pkg-config gcc gettext
   libglib2.0-dev libsoup-3.0-dev libjson-glib-dev libgnutls28-dev
   libnice-dev libusrsctp-dev libsqlite3-dev libpq-dev libhiredis-dev
   gobject-introspection libgirepository1.0-dev
-  libgtk-4-dev libadwaita-1-dev libqrencode-dev"
+  libgtk-4-dev libadwaita-1-dev libqrencode-dev
+  systemd bash-completion"
 
 # What the test suite runs against: the sanitizer and fuzzing toolchain,
 # binding runtimes, and independent tools the tests compare with.
-TEST_PACKAGES="clang libclang-rt-14-dev python3-gi gjs openssl curl"
+TEST_PACKAGES="clang libclang-rt-14-dev python3-gi gjs openssl curl coturn python3-aioice
+  chromium nodejs iproute2
+  dbus dbus-daemon libglib2.0-bin libxml2-utils util-linux"
 
 want="$BUILD_PACKAGES"
 if [ "${1:-}" = "--test" ]; then
