@@ -86,6 +86,8 @@ static const AvdConfigDefault defaults[] = {
   { "turn", "listen", "127.0.0.1" },
   { "turn", "port", "3478" },
   { "turn", "tls-port", "5349" },
+  { "turn", "tls-certificate", "" },   /* empty: [server]'s */
+  { "turn", "tls-key", "" },
   { "turn", "realm", "avanue.local" },
   { "turn", "secrets", "" },
   { "turn", "credential-ttl-seconds", "3600" },

@@ -10,6 +10,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <string.h>
 #include <glib/gstdio.h>
 
 #include "avd-dbus-service.h"
@@ -23,6 +24,7 @@
 #include "avd-signaling-server.h"
 #include "avd-state-backend.h"
 #include "avd-store.h"
+#include "avd-turn-server.h"
 
 #define SHUTDOWN_DRAIN_US (2 * G_USEC_PER_SEC)
 
@@ -40,6 +42,7 @@ struct _AvdEngine
   AvdSessionManager *sessions;
   AvdHttpServer *http;
   AvdSignalingServer *signaling;
+  AvdTurnServer *turn;          /* NULL with [turn] enabled=false */
   AvdDbusService *dbus;         /* NULL with [dbus] bus=none or no bus */
   gint64 started_us;            /* monotonic */
 };
@@ -54,6 +57,9 @@ avd_engine_dispose (GObject *object)
   if (self->dbus != NULL)
     avd_dbus_service_stop (self->dbus);
   g_clear_object (&self->dbus);
+  if (self->turn != NULL)
+    g_signal_handlers_disconnect_by_data (self->turn, self);
+  g_clear_object (&self->turn);
   g_clear_object (&self->signaling);
   g_clear_object (&self->http);
   g_clear_object (&self->sessions);
@@ -193,6 +199,115 @@ start_dbus (AvdEngine  *self,
   return TRUE;
 }
 
+/* ---- the embedded relay ------------------------------------------ */
+
+static char *
+check_turn (gpointer user_data)
+{
+  AvdEngine *self = user_data;
+
+  return g_strdup (avd_turn_server_is_running (self->turn) ? "ok" : "failing");
+}
+
+/* Bytes relayed for a TURN username: to its session's history row and to
+ * its licence's usage for the month.  A licence over its tier's monthly
+ * quota gets no new allocations for that session (486). */
+static void
+turn_usage_cb (AvdTurnServer *turn,
+               const char    *username,
+               guint64        bytes,
+               gpointer       user_data)
+{
+  AvdEngine *self = user_data;
+  g_autofree char *rest = NULL;
+  g_autofree char *fingerprint = NULL;
+  g_autofree char *license_id = NULL;
+  g_autofree char *tier_name = NULL;
+  g_autofree char *month = avd_store_month_for_time (0);
+  const char *session_id = NULL;
+  const AvdTier *tier;
+  guint64 used = 0;
+  gint64 expiry;
+
+  if (bytes == 0 || !avanue_turn_credentials_parse_username (username, &expiry, &rest, &fingerprint, NULL) ||
+      rest == NULL)
+    return;
+
+  if (g_str_has_prefix (rest, "license-"))
+    license_id = g_strdup (rest + strlen ("license-"));
+  else if (fingerprint != NULL)
+    {
+      g_autoptr(AvdSessionHistoryRecord) history = avd_store_get_session_history (self->store, rest, NULL);
+
+      if (history == NULL)
+        return;                 /* not one of our sessions */
+      session_id = rest;
+      license_id = g_strdup (history->license_id);
+      tier_name = g_strdup (history->tier);
+      avd_store_submit_add_session_bytes (self->store, session_id, bytes);
+    }
+  if (license_id == NULL)
+    return;
+  avd_store_submit_add_license_usage (self->store, license_id, month, bytes, 0);
+
+  /* The bytes just submitted may still be queued: count them in. */
+  tier = avd_license_service_get_tier (self->licenses, tier_name);
+  if (session_id == NULL || tier == NULL || tier->turn_quota_bytes == 0 ||
+      !avd_store_get_license_usage (self->store, license_id, month, &used, NULL, NULL))
+    return;
+  if (used + bytes > (guint64) tier->turn_quota_bytes)
+    {
+      g_message ("session %s: its licence is over its monthly relay quota", session_id);
+      avd_turn_server_block_session (turn, session_id);
+    }
+}
+
+/* stun:/turn:/turns: URLs for the embedded relay, on [ice] public-host or
+ * the first [turn] listen address. */
+static void
+publish_relay_urls (AvdEngine *self)
+{
+  g_autofree char *public_host = avd_config_get_string (self->config, "ice", "public-host");
+  g_auto(GStrv) listen = avd_config_get_list (self->config, "turn", "listen");
+  g_autoptr(GPtrArray) stun = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr(GPtrArray) turn = g_ptr_array_new_with_free_func (g_free);
+  g_autofree char *host = NULL;
+  const char *name = *public_host != '\0' ? public_host : (listen[0] != NULL ? listen[0] : "127.0.0.1");
+  guint port = avd_turn_server_get_port (self->turn);
+  guint tls_port = avd_turn_server_get_tls_port (self->turn);
+
+  /* An IPv6 literal goes in brackets (RFC 7064/7065). */
+  host = strchr (name, ':') != NULL ? g_strdup_printf ("[%s]", name) : g_strdup (name);
+  g_ptr_array_add (stun, g_strdup_printf ("stun:%s:%u", host, port));
+  g_ptr_array_add (turn, g_strdup_printf ("turn:%s:%u?transport=udp", host, port));
+  g_ptr_array_add (turn, g_strdup_printf ("turn:%s:%u?transport=tcp", host, port));
+  if (tls_port != 0)
+    g_ptr_array_add (turn, g_strdup_printf ("turns:%s:%u?transport=tcp", host, tls_port));
+  g_ptr_array_add (stun, NULL);
+  g_ptr_array_add (turn, NULL);
+  avd_ice_add_relay_urls (self->ice, (const char * const *) stun->pdata, (const char * const *) turn->pdata);
+}
+
+static gboolean
+start_turn (AvdEngine  *self,
+            GError    **error)
+{
+  if (!avd_config_get_boolean (self->config, "turn", "enabled"))
+    return TRUE;
+  self->turn = avd_turn_server_new (self->config);
+  /* One secret for both: credentials the signaling hands out verify here. */
+  avd_turn_server_set_secrets (self->turn, avd_ice_get_secrets (self->ice));
+  g_signal_connect (self->turn, "usage", G_CALLBACK (turn_usage_cb), self);
+  if (!avd_turn_server_start (self->turn, error))
+    {
+      g_prefix_error (error, "Cannot start the TURN relay: ");
+      return FALSE;
+    }
+  publish_relay_urls (self);
+  avd_http_server_add_check (self->http, "turn", check_turn, self);
+  return TRUE;
+}
+
 gboolean
 avd_engine_start (AvdEngine  *self,
                   GError    **error)
@@ -231,6 +346,9 @@ avd_engine_start (AvdEngine  *self,
   self->signaling = avd_signaling_server_new (self->config, avd_http_server_get_soup (self->http),
                                               self->store, self->licenses, self->sessions,
                                               self->ice, self->limiter);
+
+  if (!start_turn (self, error))
+    return FALSE;
 
   avd_session_manager_restore (self->sessions);
 
@@ -273,6 +391,9 @@ avd_engine_stop (AvdEngine *self)
     }
   if (self->http != NULL)
     avd_http_server_stop (self->http);
+  /* Its last usage figures reach the store before the store closes. */
+  if (self->turn != NULL)
+    avd_turn_server_stop (self->turn);
   if (self->store != NULL)
     avd_store_close (self->store);
 }
@@ -283,11 +404,11 @@ avd_engine_get_http_port (AvdEngine *self)
   return self->http != NULL ? avd_http_server_get_port (self->http) : 0;
 }
 
-/* 0 until the relay lands (issue: avanued's STUN/TURN relay). */
+/* 0 when the relay is disabled. */
 guint
 avd_engine_get_turn_port (AvdEngine *self)
 {
-  return 0;
+  return self->turn != NULL ? avd_turn_server_get_port (self->turn) : 0;
 }
 
 /* ---- for the administration API (AvdDbusService) ------------------ */
@@ -345,25 +466,28 @@ avd_engine_get_uptime_seconds (AvdEngine *self)
 }
 
 /* The embedded relay's figures: open allocations and bytes relayed since
- * the start.  TURN relay: fill in from AvdTurnServer once it is wired
- * here; until then both are 0. */
+ * the start (0 when the relay is disabled). */
 void
 avd_engine_get_turn_stats (AvdEngine *self,
                            guint     *out_allocations,
                            guint64   *out_bytes_relayed)
 {
+  AvdTurnStats stats = { 0 };
+
   g_return_if_fail (AVD_IS_ENGINE (self));
 
+  if (self->turn != NULL)
+    avd_turn_server_get_stats (self->turn, &stats);
   if (out_allocations != NULL)
-    *out_allocations = 0;
+    *out_allocations = stats.allocations;
   if (out_bytes_relayed != NULL)
-    *out_bytes_relayed = 0;
+    *out_bytes_relayed = stats.bytes_relayed;
 }
 
 /* Makes the embedded relay refuse @username (`<expiry>:<rest>`) and tear
- * down its allocations; returns how many it closed.  TURN relay: forward
- * to AvdTurnServer (avd_turn_worker_push_revoke()) once it is wired here;
- * until then nothing is open to close and this returns 0. */
+ * down its allocations.  The workers apply it within milliseconds; this
+ * waits for them (at most 250 ms) and returns how many allocations closed
+ * meanwhile, which is exact unless other allocations end at the same time. */
 guint
 avd_engine_revoke_turn_username (AvdEngine  *self,
                                  const char *username)
@@ -372,7 +496,28 @@ avd_engine_revoke_turn_username (AvdEngine  *self,
   g_return_val_if_fail (username != NULL, 0);
 
   g_message ("a TURN username was revoked");
-  return 0;
+  if (self->turn == NULL)
+    return 0;
+  {
+    AvdTurnStats before = { 0 };
+    AvdTurnStats after = { 0 };
+    gint64 deadline = g_get_monotonic_time () + 250 * 1000;
+    guint settled = 0;
+
+    avd_turn_server_get_stats (self->turn, &before);
+    avd_turn_server_revoke_username (self->turn, username);
+    /* Settled once the count holds still for a few polls. */
+    after = before;
+    while (g_get_monotonic_time () < deadline && settled < 5)
+      {
+        guint last = after.allocations;
+
+        g_usleep (10 * 1000);
+        avd_turn_server_get_stats (self->turn, &after);
+        settled = after.allocations == last ? settled + 1 : 0;
+      }
+    return before.allocations > after.allocations ? before.allocations - after.allocations : 0;
+  }
 }
 
 /* Issues a licence (the key is returned and kept nowhere); @out_record
@@ -588,8 +733,14 @@ avd_engine_reload (AvdEngine   *self,
     if (!avd_ice_reload_config (self->ice, self->config, &ice_error))
       g_warning ("configuration reload: keeping the TURN secrets: %s", ice_error->message);
   }
-  /* TURN relay: push the new [turn] settings and secrets to AvdTurnServer
-   * here once it is wired. */
+  if (self->turn != NULL)
+    {
+      g_autoptr(GError) turn_error = NULL;
+
+      avd_turn_server_set_secrets (self->turn, avd_ice_get_secrets (self->ice));
+      if (!avd_turn_server_reload (self->turn, &turn_error))
+        g_warning ("configuration reload: the relay keeps its settings: %s", turn_error->message);
+    }
 
   if (!avd_http_server_reload_tls (self->http, &tls_restart, &tls_error))
     {

@@ -16,7 +16,8 @@ G_BEGIN_DECLS
 /* Configuration for every daemon of the D-Bus tests: loose rate limits
  * (tests send bursts), a known TURN secret and URLs, and the default
  * licence cache of 300 s, so that a session ending at once on RevokeLicense
- * cannot be the periodic check. */
+ * cannot be the periodic check.  The embedded relay is off so that the
+ * ICE servers handed out are exactly the configured ones. */
 #define DBUS_TEST_SECRET "dbustest-secret"
 #define DBUS_TEST_CONFIG \
   "[limits]\n" \
@@ -29,6 +30,7 @@ G_BEGIN_DECLS
   "stun-urls=stun:127.0.0.1:3478\n" \
   "turn-servers=turn:127.0.0.1:3478?transport=udp\n" \
   "[turn]\n" \
+  "enabled=false\n" \
   "secrets=" DBUS_TEST_SECRET "\n" \
   "credential-ttl-seconds=600\n"
 

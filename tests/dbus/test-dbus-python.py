@@ -67,7 +67,7 @@ def start_daemon(tmp, address):
     env = dict(os.environ, DBUS_SESSION_BUS_ADDRESS=address)
     config = os.path.join(tmp, "avanued.conf")
     with open(config, "w") as f:
-        f.write("[turn]\nsecrets=python-secret\n[ice]\nturn-servers=turn:127.0.0.1:3478\n")
+        f.write("[turn]\nenabled=false\nsecrets=python-secret\n[ice]\nturn-servers=turn:127.0.0.1:3478\n")
     daemon = subprocess.Popen([avanued, "--session-bus", "--port=0", "--turn-port=0",
                                f"--state-dir={tmp}/state", f"--config={config}"],
                               stdout=subprocess.PIPE, env=env, text=True)

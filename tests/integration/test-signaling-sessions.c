@@ -234,9 +234,13 @@ check_turn_credentials (JsonObject *creds,
   password = g_base64_encode (digest, len);
   g_assert_cmpstr (avd_test_json_string (creds, "password"), ==, password);
   g_assert_cmpint (json_object_get_int_member (creds, "ttlSeconds"), ==, 600);
+  /* avanued's own relay (UDP and TCP) first, then the configured one */
   g_assert_nonnull (urls);
-  g_assert_cmpuint (json_array_get_length (urls), ==, 1);
-  g_assert_cmpstr (json_array_get_string_element (urls, 0), ==, "turn:127.0.0.1:3478?transport=udp");
+  g_assert_cmpuint (json_array_get_length (urls), ==, 3);
+  g_assert_true (g_str_has_prefix (json_array_get_string_element (urls, 0), "turn:127.0.0.1:"));
+  g_assert_true (g_str_has_suffix (json_array_get_string_element (urls, 0), "?transport=udp"));
+  g_assert_true (g_str_has_suffix (json_array_get_string_element (urls, 1), "?transport=tcp"));
+  g_assert_cmpstr (json_array_get_string_element (urls, 2), ==, "turn:127.0.0.1:3478?transport=udp");
 }
 
 /* "AVNE-ABCD-EFGH" → "avneabcdefgh" */
@@ -995,7 +999,8 @@ static void
 test_license_revoked (void)
 {
   g_autoptr(AvdTestDaemon) daemon =
-    avd_test_daemon_start_full (RELAXED_LIMITS "license-cache-seconds=1\n", NULL, AVD_TEST_DAEMON_FLAG_NONE);
+    avd_test_daemon_start_full (RELAXED_LIMITS "license-cache-seconds=1\n[turn]\nenabled=false\n", NULL,
+                                AVD_TEST_DAEMON_FLAG_NONE);
   g_autofree char *key = avd_test_daemon_issue_license (daemon, "pro", "revokee");
   g_autofree char *expired = avd_test_daemon_issue_license_full (daemon, "business", "lapsed", "2001-01-01");
   g_autoptr(AvdTestWs) host = client (daemon, "host");
@@ -1009,7 +1014,7 @@ test_license_revoked (void)
   avd_test_ws_drain (host);
 
   /* pro allows a relay, but this server has none to offer (no [ice]
-   * turn-servers and no embedded relay yet): no credentials without URLs */
+   * turn-servers, embedded relay off): no credentials without URLs */
   g_assert_true (json_object_get_boolean_member (json_object_get_object_member (created, "limits"), "turnAllowed"));
   g_assert_false (json_object_has_member (created, "turnCredentials"));
   g_assert_false (json_object_has_member (joined, "turnCredentials"));
