@@ -1576,6 +1576,147 @@ test_unprivileged_caller (Fixture       *f,
   }
 }
 
+/* ---- the embedded relay's figures and revocation --------------------- */
+
+/* One UDP exchange with the relay; returns the parsed answer. */
+static AvanueStunMessage *
+stun_exchange (GSocket           *socket,
+               GSocketAddress    *relay,
+               AvanueStunMessage *request)
+{
+  AvanueStunMessage *answer = avanue_stun_message_new ();
+  g_autoptr(GError) error = NULL;
+  guint8 buffer[2048];
+  gsize len = 0;
+  const guint8 *data = avanue_stun_message_get_data (request, &len);
+  gssize got;
+
+  g_assert_cmpint (g_socket_send_to (socket, relay, (const char *) data, len, NULL, &error), ==, (gssize) len);
+  g_assert_no_error (error);
+  g_socket_set_timeout (socket, 5);
+  got = g_socket_receive (socket, (char *) buffer, sizeof buffer, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_true (avanue_stun_message_parse (answer, buffer, got, &error));
+  g_assert_no_error (error);
+  return answer;
+}
+
+/* Allocate with long-term credentials: the 401 round gives realm and
+ * nonce.  Returns the final answer's class and, for errors, its code. */
+static AvanueStunClass
+allocate (GSocket        *socket,
+          GSocketAddress *relay,
+          const char     *username,
+          const char     *password,
+          guint          *out_code)
+{
+  g_autoptr(AvanueStunMessage) request = avanue_stun_message_new ();
+  g_autoptr(AvanueStunMessage) challenge = NULL;
+  g_autoptr(AvanueStunMessage) answer = NULL;
+  g_autoptr(GBytes) key = NULL;
+  g_autofree char *realm = NULL;
+  g_autofree char *nonce = NULL;
+  guint code = 0;
+
+  avanue_stun_message_start (request, AVANUE_STUN_METHOD_ALLOCATE, AVANUE_STUN_CLASS_REQUEST, NULL);
+  avanue_stun_message_add_uint32 (request, AVANUE_STUN_ATTRIBUTE_REQUESTED_TRANSPORT, 17u << 24, NULL);
+  challenge = stun_exchange (socket, relay, request);
+  g_assert_cmpint (avanue_stun_message_get_message_class (challenge), ==, AVANUE_STUN_CLASS_ERROR_RESPONSE);
+  g_assert_true (avanue_stun_message_get_error_code (challenge, &code, NULL, NULL));
+  g_assert_cmpuint (code, ==, 401);
+  realm = avanue_stun_message_get_string (challenge, AVANUE_STUN_ATTRIBUTE_REALM, NULL);
+  nonce = avanue_stun_message_get_string (challenge, AVANUE_STUN_ATTRIBUTE_NONCE, NULL);
+  g_assert_nonnull (realm);
+  g_assert_nonnull (nonce);
+
+  key = avanue_stun_compute_long_term_key (username, realm, password);
+  avanue_stun_message_start (request, AVANUE_STUN_METHOD_ALLOCATE, AVANUE_STUN_CLASS_REQUEST, NULL);
+  avanue_stun_message_add_uint32 (request, AVANUE_STUN_ATTRIBUTE_REQUESTED_TRANSPORT, 17u << 24, NULL);
+  avanue_stun_message_add_string (request, AVANUE_STUN_ATTRIBUTE_USERNAME, username, NULL);
+  avanue_stun_message_add_string (request, AVANUE_STUN_ATTRIBUTE_REALM, realm, NULL);
+  avanue_stun_message_add_string (request, AVANUE_STUN_ATTRIBUTE_NONCE, nonce, NULL);
+  g_assert_true (avanue_stun_message_add_message_integrity (request, g_bytes_get_data (key, NULL),
+                                                            g_bytes_get_size (key), NULL));
+  answer = stun_exchange (socket, relay, request);
+  if (avanue_stun_message_get_message_class (answer) == AVANUE_STUN_CLASS_ERROR_RESPONSE)
+    g_assert_true (avanue_stun_message_get_error_code (answer, out_code, NULL, NULL));
+  else
+    g_assert_true (avanue_stun_message_has_attribute (answer, AVANUE_STUN_ATTRIBUTE_XOR_RELAYED_ADDRESS));
+  return avanue_stun_message_get_message_class (answer);
+}
+
+static guint
+wait_allocations (Fixture *f,
+                  guint    expected)
+{
+  gint64 deadline = g_get_monotonic_time () + 5 * G_USEC_PER_SEC;
+  guint n = G_MAXUINT;
+
+  while (g_get_monotonic_time () < deadline)
+    {
+      g_autoptr(GVariant) value = get_property (f, "TurnAllocations");
+
+      n = g_variant_get_uint32 (value);
+      if (n == expected)
+        break;
+      g_usleep (50 * 1000);
+    }
+  return n;
+}
+
+/* TurnAllocations counts a real allocation on avanued's relay, and
+ * RevokeTurnCredentials closes it and refuses the username from then on. */
+static void
+test_turn_relay (Fixture       *f,
+                 gconstpointer  data)
+{
+  g_autoptr(GVariant) reply = NULL;
+  g_autoptr(GVariant) creds = NULL;
+  g_autoptr(GVariant) revoked = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GSocket) socket = g_socket_new (G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_DATAGRAM,
+                                            G_SOCKET_PROTOCOL_UDP, &error);
+  g_autoptr(GInetAddress) loopback = g_inet_address_new_loopback (G_SOCKET_FAMILY_IPV4);
+  g_autoptr(GSocketAddress) any = g_inet_socket_address_new (loopback, 0);
+  g_autoptr(GSocketAddress) relay = NULL;
+  g_autofree char *username = NULL;
+  g_autofree char *password = NULL;
+  guint32 closed = 0;
+  guint code = 0;
+
+  g_assert_no_error (error);
+  g_assert_cmpuint (f->daemon->turn_port, >, 0);
+  relay = g_inet_socket_address_new (loopback, f->daemon->turn_port);
+  g_socket_bind (socket, any, TRUE, &error);
+  g_assert_no_error (error);
+
+  reply = call (f, "IssueTurnCredentials", g_variant_new ("(su)", "dave", 300), "(a{sv})");
+  g_variant_get (reply, "(@a{sv})", &creds);
+  username = g_strdup (dict_string (creds, "username"));
+  password = g_strdup (dict_string (creds, "password"));
+
+  g_assert_cmpuint (wait_allocations (f, 0), ==, 0);
+  g_assert_cmpint (allocate (socket, relay, username, password, &code), ==, AVANUE_STUN_CLASS_SUCCESS_RESPONSE);
+  g_assert_cmpuint (wait_allocations (f, 1), ==, 1);
+
+  revoked = call (f, "RevokeTurnCredentials", g_variant_new ("(s)", username), "(u)");
+  g_variant_get (revoked, "(u)", &closed);
+  g_assert_cmpuint (closed, ==, 1);
+  g_assert_cmpuint (wait_allocations (f, 0), ==, 0);
+
+  /* refused from now on, from a fresh client address */
+  {
+    g_autoptr(GSocket) other = g_socket_new (G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_DATAGRAM,
+                                             G_SOCKET_PROTOCOL_UDP, &error);
+
+    g_assert_no_error (error);
+    g_socket_bind (other, any, TRUE, &error);
+    g_assert_no_error (error);
+    g_assert_cmpint (allocate (other, relay, username, password, &code), ==, AVANUE_STUN_CLASS_ERROR_RESPONSE);
+    g_assert_cmpuint (code, ==, 403);
+  }
+}
+
 int
 main (int argc, char **argv)
 {
@@ -1596,6 +1737,7 @@ main (int argc, char **argv)
   g_test_add ("/avanue/dbus/block", Fixture, NULL, setup, test_block, teardown);
   g_test_add ("/avanue/dbus/licenses", Fixture, NULL, setup, test_licenses, teardown);
   g_test_add ("/avanue/dbus/turn-credentials", Fixture, NULL, setup, test_turn_credentials, teardown);
+  g_test_add ("/avanue/dbus/turn-relay", Fixture, "[turn]\nenabled=true\n", setup, test_turn_relay, teardown);
   g_test_add ("/avanue/dbus/reload", Fixture, NULL, setup, test_reload, teardown);
   g_test_add ("/avanue/dbus/reload-tls", Fixture, NULL, setup_bus_only, test_reload_tls, teardown);
   g_test_add ("/avanue/dbus/name-taken", Fixture, NULL, setup, test_name_taken, teardown);
