@@ -25,6 +25,7 @@
 #include "avd-state-backend.h"
 #include "avd-store.h"
 #include "avd-turn-server.h"
+#include "avd-turn-shared.h"
 
 #define SHUTDOWN_DRAIN_US (2 * G_USEC_PER_SEC)
 
@@ -199,6 +200,97 @@ start_dbus (AvdEngine  *self,
   return TRUE;
 }
 
+/* ---- GET /metrics -------------------------------------------------- */
+
+static gboolean
+metrics_allowed (AvdEngine         *self,
+                 SoupServerMessage *msg)
+{
+  GSocketAddress *remote = soup_server_message_get_remote_address (msg);
+  g_autofree char *token = avd_config_get_string (self->config, "server", "metrics-token");
+  const char *auth;
+
+  if (G_IS_INET_SOCKET_ADDRESS (remote) &&
+      g_inet_address_get_is_loopback (g_inet_socket_address_get_address (G_INET_SOCKET_ADDRESS (remote))))
+    return TRUE;
+  auth = soup_message_headers_get_one (soup_server_message_get_request_headers (msg), "Authorization");
+  return *token != '\0' && auth != NULL && g_ascii_strncasecmp (auth, "Bearer ", 7) == 0 &&
+         g_str_equal (auth + 7, token);
+}
+
+/* Prometheus text (DESIGN §8).  Labels are bounded: error codes, never
+ * usernames, sessions or addresses. */
+static void
+metrics_cb (SoupServer        *server,
+            SoupServerMessage *msg,
+            const char        *path,
+            GHashTable        *query,
+            gpointer           user_data)
+{
+  AvdEngine *self = user_data;
+  GString *out;
+  AvdTurnStats turn = { 0 };
+
+  if (!g_str_equal (soup_server_message_get_method (msg), "GET"))
+    {
+      avd_http_server_send_error (msg, SOUP_STATUS_METHOD_NOT_ALLOWED, "METHOD_NOT_ALLOWED", "Use GET");
+      return;
+    }
+  if (!metrics_allowed (self, msg))
+    {
+      avd_http_server_send_error (msg, SOUP_STATUS_UNAUTHORIZED, "UNAUTHORIZED",
+                                  "Metrics are for loopback or the metrics token");
+      return;
+    }
+  if (self->turn != NULL)
+    avd_turn_server_get_stats (self->turn, &turn);
+
+  out = g_string_new (NULL);
+  g_string_append_printf (out,
+                          "# HELP avanue_sessions Live sessions.\n"
+                          "# TYPE avanue_sessions gauge\n"
+                          "avanue_sessions %u\n"
+                          "# HELP avanue_connections Open signaling WebSockets.\n"
+                          "# TYPE avanue_connections gauge\n"
+                          "avanue_connections %u\n"
+                          "# HELP avanue_devices Registered devices connected now.\n"
+                          "# TYPE avanue_devices gauge\n"
+                          "avanue_devices %u\n"
+                          "# HELP avanue_turn_allocations Open TURN allocations.\n"
+                          "# TYPE avanue_turn_allocations gauge\n"
+                          "avanue_turn_allocations %u\n"
+                          "# HELP avanue_turn_allocations_created_total TURN allocations made.\n"
+                          "# TYPE avanue_turn_allocations_created_total counter\n"
+                          "avanue_turn_allocations_created_total %" G_GUINT64_FORMAT "\n"
+                          "# HELP avanue_turn_packets_relayed_total Packets relayed, both directions.\n"
+                          "# TYPE avanue_turn_packets_relayed_total counter\n"
+                          "avanue_turn_packets_relayed_total %" G_GUINT64_FORMAT "\n"
+                          "# HELP avanue_turn_bytes_relayed_total Payload bytes relayed, both directions.\n"
+                          "# TYPE avanue_turn_bytes_relayed_total counter\n"
+                          "avanue_turn_bytes_relayed_total %" G_GUINT64_FORMAT "\n"
+                          "# HELP avanue_turn_packets_dropped_total Packets dropped (no permission, over budget).\n"
+                          "# TYPE avanue_turn_packets_dropped_total counter\n"
+                          "avanue_turn_packets_dropped_total %" G_GUINT64_FORMAT "\n"
+                          "# HELP avanue_turn_errors_total TURN error responses by code.\n"
+                          "# TYPE avanue_turn_errors_total counter\n",
+                          self->sessions != NULL ? avd_session_manager_get_n_sessions (self->sessions) : 0,
+                          self->signaling != NULL ? avd_signaling_server_get_n_connections (self->signaling) : 0,
+                          self->signaling != NULL ? avd_signaling_server_get_n_devices (self->signaling) : 0,
+                          turn.allocations, turn.allocations_created, turn.packets_relayed,
+                          turn.bytes_relayed, turn.packets_dropped);
+  for (guint i = 0; i < AVD_TURN_N_ERROR_CODES; i++)
+    g_string_append_printf (out, "avanue_turn_errors_total{code=\"%u\"} %" G_GUINT64_FORMAT "\n",
+                            avd_turn_error_code_at (i), turn.errors[i]);
+
+  {
+    gsize len = out->len;
+    char *text = g_string_free (out, FALSE);
+
+    soup_server_message_set_status (msg, SOUP_STATUS_OK, NULL);
+    soup_server_message_set_response (msg, "text/plain; version=0.0.4", SOUP_MEMORY_TAKE, text, len);
+  }
+}
+
 /* ---- the embedded relay ------------------------------------------ */
 
 static char *
@@ -343,6 +435,7 @@ avd_engine_start (AvdEngine  *self,
   self->http = avd_http_server_new (self->config);
   avd_http_server_add_check (self->http, "store", check_store, self);
   avd_http_server_add_check (self->http, "state", check_state, self);
+  soup_server_add_handler (avd_http_server_get_soup (self->http), "/metrics", metrics_cb, self, NULL);
   self->signaling = avd_signaling_server_new (self->config, avd_http_server_get_soup (self->http),
                                               self->store, self->licenses, self->sessions,
                                               self->ice, self->limiter);

@@ -4,9 +4,11 @@
 #include "config.h"
 
 #include <glib/gstdio.h>
+#include <string.h>
 #include <json-glib/json-glib.h>
 #include <libsoup/soup.h>
 
+#include "avanue.h"
 #include "avd-test-daemon.h"
 
 static JsonObject *
@@ -185,6 +187,59 @@ test_tls (void)
   g_rmdir (dir);
 }
 
+static char *
+fetch_text (AvdTestDaemon *daemon,
+            const char    *path,
+            guint          expected_status)
+{
+  g_autoptr(SoupSession) session = soup_session_new ();
+  g_autofree char *url = avd_test_daemon_url (daemon, path);
+  g_autoptr(SoupMessage) msg = soup_message_new ("GET", url);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GBytes) body = soup_session_send_and_read (session, msg, NULL, &error);
+
+  g_assert_no_error (error);
+  g_assert_cmpuint (soup_message_get_status (msg), ==, expected_status);
+  return g_strndup (g_bytes_get_data (body, NULL), g_bytes_get_size (body));
+}
+
+/* GET /metrics: Prometheus text with the relay's counters; an unauthenticated
+ * Allocate shows up as one 401. */
+static void
+test_metrics (void)
+{
+  g_autoptr(AvdTestDaemon) daemon = avd_test_daemon_start (NULL);
+  g_autoptr(AvanueStunMessage) request = avanue_stun_message_new ();
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GSocket) socket = g_socket_new (G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_DATAGRAM,
+                                            G_SOCKET_PROTOCOL_UDP, &error);
+  g_autoptr(GInetAddress) loopback = g_inet_address_new_loopback (G_SOCKET_FAMILY_IPV4);
+  g_autoptr(GSocketAddress) relay = g_inet_socket_address_new (loopback, daemon->turn_port);
+  g_autofree char *before = fetch_text (daemon, "/metrics", 200);
+  g_autofree char *after = NULL;
+  const guint8 *data;
+  gsize len;
+  char answer[1024];
+
+  g_assert_no_error (error);
+  g_assert_nonnull (strstr (before, "# TYPE avanue_sessions gauge\navanue_sessions 0\n"));
+  g_assert_nonnull (strstr (before, "avanue_turn_allocations 0\n"));
+  g_assert_nonnull (strstr (before, "avanue_turn_errors_total{code=\"401\"} 0\n"));
+
+  avanue_stun_message_start (request, AVANUE_STUN_METHOD_ALLOCATE, AVANUE_STUN_CLASS_REQUEST, NULL);
+  avanue_stun_message_add_uint32 (request, AVANUE_STUN_ATTRIBUTE_REQUESTED_TRANSPORT, 17u << 24, NULL);
+  data = avanue_stun_message_get_data (request, &len);
+  g_socket_send_to (socket, relay, (const char *) data, len, NULL, &error);
+  g_assert_no_error (error);
+  g_socket_set_timeout (socket, 5);
+  g_assert_cmpint (g_socket_receive (socket, answer, sizeof answer, NULL, &error), >, 0);
+  g_assert_no_error (error);
+
+  after = fetch_text (daemon, "/metrics", 200);
+  g_assert_nonnull (strstr (after, "avanue_turn_errors_total{code=\"401\"} 1\n"));
+  g_assert_cmpint (avd_test_daemon_stop (daemon), ==, 0);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -195,6 +250,7 @@ main (int argc, char **argv)
   g_test_add_func ("/avanued/config-file", test_config_file);
   g_test_add_func ("/avanued/bad-config", test_bad_config);
   g_test_add_func ("/avanued/tls", test_tls);
+  g_test_add_func ("/avanued/metrics", test_metrics);
 
   return g_test_run ();
 }
