@@ -89,6 +89,7 @@ static const AvdConfigDefault defaults[] = {
   { "turn", "tls-certificate", "" },   /* empty: [server]'s */
   { "turn", "tls-key", "" },
   { "turn", "realm", "avanue.local" },
+  { "turn", "nonce-lifetime-seconds", "600" },
   { "turn", "secrets", "" },
   { "turn", "credential-ttl-seconds", "3600" },
   { "turn", "min-port", "49152" },

@@ -389,6 +389,9 @@ start_turn (AvdEngine  *self,
   self->turn = avd_turn_server_new (self->config);
   /* One secret for both: credentials the signaling hands out verify here. */
   avd_turn_server_set_secrets (self->turn, avd_ice_get_secrets (self->ice));
+  avd_turn_server_set_nonce_lifetime (self->turn,
+                                      CLAMP (avd_config_get_int (self->config, "turn", "nonce-lifetime-seconds"),
+                                             1, 24 * 3600));
   g_signal_connect (self->turn, "usage", G_CALLBACK (turn_usage_cb), self);
   if (!avd_turn_server_start (self->turn, error))
     {
