@@ -106,19 +106,19 @@ UCLIENT_RTT = re.compile(r"Average round trip delay ([\d.]+) ms; min = (\d+) ms,
 
 
 def run_uclient(server, peer, flags=(), *, messages=20, clients=2, length=120, host=None, port=None,
-                name="uclient"):
+                name="uclient", pairs=False):
     """Runs turnutils_uclient (REST auth with -W, a day ahead) and returns
-    its counters; fails unless it sent every message and got every echo
-    back.  -c: one allocation per client.  (Without it uclient makes an
-    RTP + RTCP pair, reserving the odd port with EVEN-PORT R=1 and
-    RESERVATION-TOKEN, which avanued does not keep: it answers 508.)  Each
-    client still asks for an even port (EVEN-PORT R=0) at random, and binds
-    channels anywhere in 0x4000-0x7FFF."""
-    flags = ["-c"] + list(flags)
-    expected = clients * messages
+    its output; fails unless it sent every message and got every echo back.
+    By default each client is one allocation (-c); it asks for an even port
+    (EVEN-PORT R=0) at random and binds channels anywhere in 0x4000-0x7FFF.
+    With @pairs each client is an RTP + RTCP pair: the first allocation
+    reserves the next port (EVEN-PORT R=1), the second takes it with the
+    RESERVATION-TOKEN it got."""
+    flags = list(flags) if pairs else ["-c"] + list(flags)
+    expected = (clients + (clients & 1) if pairs else clients) * messages
     args = [need_tool("turnutils_uclient"), "-W", server.secret, "-u", name,
             "-e", peer.host, "-r", str(peer.port), "-p", str(port or server.port),
-            "-n", str(messages), "-m", str(clients), "-l", str(length), "-z", "5"]
+            "-n", str(messages), "-m", str(clients), "-l", str(length), "-z", "20"]
     args += flags + [host or server.host]
     note("running turnutils_uclient " + " ".join(flags + ["-n", str(messages), "-m", str(clients)]))
     try:
@@ -175,6 +175,29 @@ def uclient_tcp():
 def uclient_tcp_indications():
     """TCP to the server with Send/Data indications (-t -s)."""
     uclient_case(["-t", "-s"])
+
+
+@case("uclient-rtp-rtcp")
+def uclient_rtp_rtcp():
+    """RTP + RTCP allocation pairs (no -c): EVEN-PORT with R=1, then
+    RESERVATION-TOKEN for the odd port; both relay without loss."""
+    with Workdir() as workdir:
+        with TurnServer(workdir) as server, EchoPeer(workdir) as peer:
+            out = run_uclient(server, peer, ["-v"], clients=4, pairs=True)
+            # uclient logs each allocation's port, then the RESERVATION-TOKEN
+            # it got (rtv, 0 for none); the next allocation presents that
+            # token and must get the reserved port, one above the even one.
+            allocations = [(int(port), int(token)) for port, token in
+                           re.findall(r"Received relay addr: [\d.]+:(\d+)\n.*clnet_allocate: rtv=(\d+)", out)]
+            note("relayed ports (RESERVATION-TOKEN issued): %s"
+                 % ", ".join("%d%s" % (port, " (token)" if token else "") for port, token in allocations))
+            check(any(token for _, token in allocations), "no allocation got a RESERVATION-TOKEN")
+            for (port, token), (next_port, _) in zip(allocations, allocations[1:]):
+                if token:
+                    check(port % 2 == 0, "port %d came with a RESERVATION-TOKEN but is odd" % port)
+                    check(next_port == port + 1, "the allocation with the token for %d got port %d, not %d"
+                          % (port, next_port, port + 1))
+            server.check_alive()
 
 
 @case("uclient-tls")
@@ -307,7 +330,10 @@ async def release(protocol):
 
 
 def error_code(exception):
-    return exception.response.attributes.get("ERROR-CODE", (None, ""))
+    """(code, reason) of an error response; control characters (coturn ends
+    some reasons with a NUL) are dropped from the reason."""
+    code, reason = exception.response.attributes.get("ERROR-CODE", (None, ""))
+    return code, "".join(c for c in reason if c.isprintable())
 
 
 async def expect_error(awaitable, code, what):
@@ -687,7 +713,8 @@ def check_reply(name, reply, transport, lenient):
         message = stun.parse_message(reply)
     except ValueError as e:
         raise Failure("%s over %s got a reply that is not STUN (%s): %s" % (name, transport, e, reply[:32].hex()))
-    code = message.attributes.get("ERROR-CODE", (None, ""))
+    code, reason = message.attributes.get("ERROR-CODE", (None, ""))
+    code = (code, "".join(c for c in reason if c.isprintable()))
     if not (message.message_class == stun.Class.ERROR and code[0] in (400, 401, 420)):
         text = "%s over %s was answered with %s %s %s" % (name, transport, message.message_class.name, code[0], code[1])
         if lenient:
