@@ -89,4 +89,13 @@ char           *avd_test_caps_text           (guint          cpu_cores,
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (AvdTestWs, avd_test_ws_free)
 
+/* A UDP Allocate with long-term credentials on avanued's relay (the 401
+ * round first).  Returns the final answer's class; *out_code gets an error
+ * response's code. */
+AvanueStunClass avd_test_turn_allocate       (GSocket        *socket,
+                                              GSocketAddress *relay,
+                                              const char     *username,
+                                              const char     *password,
+                                              guint          *out_code);
+
 G_END_DECLS

@@ -1578,73 +1578,6 @@ test_unprivileged_caller (Fixture       *f,
 
 /* ---- the embedded relay's figures and revocation --------------------- */
 
-/* One UDP exchange with the relay; returns the parsed answer. */
-static AvanueStunMessage *
-stun_exchange (GSocket           *socket,
-               GSocketAddress    *relay,
-               AvanueStunMessage *request)
-{
-  AvanueStunMessage *answer = avanue_stun_message_new ();
-  g_autoptr(GError) error = NULL;
-  guint8 buffer[2048];
-  gsize len = 0;
-  const guint8 *data = avanue_stun_message_get_data (request, &len);
-  gssize got;
-
-  g_assert_cmpint (g_socket_send_to (socket, relay, (const char *) data, len, NULL, &error), ==, (gssize) len);
-  g_assert_no_error (error);
-  g_socket_set_timeout (socket, 5);
-  got = g_socket_receive (socket, (char *) buffer, sizeof buffer, NULL, &error);
-  g_assert_no_error (error);
-  g_assert_true (avanue_stun_message_parse (answer, buffer, got, &error));
-  g_assert_no_error (error);
-  return answer;
-}
-
-/* Allocate with long-term credentials: the 401 round gives realm and
- * nonce.  Returns the final answer's class and, for errors, its code. */
-static AvanueStunClass
-allocate (GSocket        *socket,
-          GSocketAddress *relay,
-          const char     *username,
-          const char     *password,
-          guint          *out_code)
-{
-  g_autoptr(AvanueStunMessage) request = avanue_stun_message_new ();
-  g_autoptr(AvanueStunMessage) challenge = NULL;
-  g_autoptr(AvanueStunMessage) answer = NULL;
-  g_autoptr(GBytes) key = NULL;
-  g_autofree char *realm = NULL;
-  g_autofree char *nonce = NULL;
-  guint code = 0;
-
-  avanue_stun_message_start (request, AVANUE_STUN_METHOD_ALLOCATE, AVANUE_STUN_CLASS_REQUEST, NULL);
-  avanue_stun_message_add_uint32 (request, AVANUE_STUN_ATTRIBUTE_REQUESTED_TRANSPORT, 17u << 24, NULL);
-  challenge = stun_exchange (socket, relay, request);
-  g_assert_cmpint (avanue_stun_message_get_message_class (challenge), ==, AVANUE_STUN_CLASS_ERROR_RESPONSE);
-  g_assert_true (avanue_stun_message_get_error_code (challenge, &code, NULL, NULL));
-  g_assert_cmpuint (code, ==, 401);
-  realm = avanue_stun_message_get_string (challenge, AVANUE_STUN_ATTRIBUTE_REALM, NULL);
-  nonce = avanue_stun_message_get_string (challenge, AVANUE_STUN_ATTRIBUTE_NONCE, NULL);
-  g_assert_nonnull (realm);
-  g_assert_nonnull (nonce);
-
-  key = avanue_stun_compute_long_term_key (username, realm, password);
-  avanue_stun_message_start (request, AVANUE_STUN_METHOD_ALLOCATE, AVANUE_STUN_CLASS_REQUEST, NULL);
-  avanue_stun_message_add_uint32 (request, AVANUE_STUN_ATTRIBUTE_REQUESTED_TRANSPORT, 17u << 24, NULL);
-  avanue_stun_message_add_string (request, AVANUE_STUN_ATTRIBUTE_USERNAME, username, NULL);
-  avanue_stun_message_add_string (request, AVANUE_STUN_ATTRIBUTE_REALM, realm, NULL);
-  avanue_stun_message_add_string (request, AVANUE_STUN_ATTRIBUTE_NONCE, nonce, NULL);
-  g_assert_true (avanue_stun_message_add_message_integrity (request, g_bytes_get_data (key, NULL),
-                                                            g_bytes_get_size (key), NULL));
-  answer = stun_exchange (socket, relay, request);
-  if (avanue_stun_message_get_message_class (answer) == AVANUE_STUN_CLASS_ERROR_RESPONSE)
-    g_assert_true (avanue_stun_message_get_error_code (answer, out_code, NULL, NULL));
-  else
-    g_assert_true (avanue_stun_message_has_attribute (answer, AVANUE_STUN_ATTRIBUTE_XOR_RELAYED_ADDRESS));
-  return avanue_stun_message_get_message_class (answer);
-}
-
 static guint
 wait_allocations (Fixture *f,
                   guint    expected)
@@ -1696,7 +1629,8 @@ test_turn_relay (Fixture       *f,
   password = g_strdup (dict_string (creds, "password"));
 
   g_assert_cmpuint (wait_allocations (f, 0), ==, 0);
-  g_assert_cmpint (allocate (socket, relay, username, password, &code), ==, AVANUE_STUN_CLASS_SUCCESS_RESPONSE);
+  g_assert_cmpint (avd_test_turn_allocate (socket, relay, username, password, &code), ==,
+                   AVANUE_STUN_CLASS_SUCCESS_RESPONSE);
   g_assert_cmpuint (wait_allocations (f, 1), ==, 1);
 
   revoked = call (f, "RevokeTurnCredentials", g_variant_new ("(s)", username), "(u)");
@@ -1712,7 +1646,8 @@ test_turn_relay (Fixture       *f,
     g_assert_no_error (error);
     g_socket_bind (other, any, TRUE, &error);
     g_assert_no_error (error);
-    g_assert_cmpint (allocate (other, relay, username, password, &code), ==, AVANUE_STUN_CLASS_ERROR_RESPONSE);
+    g_assert_cmpint (avd_test_turn_allocate (other, relay, username, password, &code), ==,
+                     AVANUE_STUN_CLASS_ERROR_RESPONSE);
     g_assert_cmpuint (code, ==, 403);
   }
 }

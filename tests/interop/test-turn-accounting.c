@@ -21,6 +21,7 @@
 #include <arpa/inet.h>
 #include <unistd.h>
 
+#include "avanue.h"
 #include "avd-test-daemon.h"
 #include "avd-test-ws.h"
 
@@ -256,6 +257,79 @@ test_session_bytes (void)
   g_assert_cmpint (license_bytes, >=, session_bytes);
 }
 
+/* A licence over its tier's monthly relay quota: once the relay has
+ * reported the bytes (every 2 s), new allocations of that session get 486. */
+static void
+test_quota (void)
+{
+  g_autoptr(AvdTestDaemon) daemon = NULL;
+  g_autoptr(AvdTestWs) host = NULL;
+  g_autoptr(JsonObject) created = NULL;
+  g_autoptr(GSubprocess) peer = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GInetAddress) loopback = g_inet_address_new_loopback (G_SOCKET_FAMILY_IPV4);
+  g_autoptr(GSocketAddress) any = g_inet_socket_address_new (loopback, 0);
+  g_autoptr(GSocketAddress) relay = NULL;
+  g_autofree char *key = NULL;
+  g_autofree char *uclient = g_find_program_in_path ("turnutils_uclient");
+  g_autofree char *peer_program = g_find_program_in_path ("turnutils_peer");
+  JsonObject *creds;
+  gint64 deadline;
+  guint code = 0;
+  AvanueStunClass answer = AVANUE_STUN_CLASS_SUCCESS_RESPONSE;
+  guint peer_port;
+
+  if (uclient == NULL || peer_program == NULL)
+    {
+      g_test_skip ("coturn's turnutils_uclient and turnutils_peer are not installed (Debian package coturn)");
+      return;
+    }
+
+  /* 1000 bytes a month: the first relay run is well over it */
+  daemon = avd_test_daemon_start_full (CONFIG "[tier.pro]\nturn-quota-bytes=1000\n", NULL,
+                                       AVD_TEST_DAEMON_FLAG_NONE);
+  g_assert_cmpuint (daemon->turn_port, >, 0);
+  relay = g_inet_socket_address_new (loopback, daemon->turn_port);
+  key = avd_test_daemon_issue_license (daemon, "pro", "quota-user");
+  host = avd_test_ws_connect (daemon, NULL);
+  avd_test_ws_register (host, NULL, "host");
+  {
+    g_autoptr(JsonObject) request =
+      avd_test_json_printf ("{\"type\":\"CREATE_SESSION\",\"sessionType\":\"CALL\",\"capabilities\":%s}", CAPS);
+
+    json_object_set_string_member (request, "licenseToken", key);
+    created = avd_test_ws_request (host, request, "SESSION_CREATED");
+  }
+  creds = json_object_get_object_member (created, "turnCredentials");
+  g_assert_nonnull (creds);
+
+  peer_port = free_udp_port ();
+  peer = start_peer (peer_port);
+  relay_with (daemon, creds, peer_port, HOST_MESSAGES);
+  g_subprocess_force_exit (peer);
+
+  /* Each try is a fresh client address, so a successful one is a new
+   * allocation; the usage report reaches the daemon within seconds. */
+  deadline = g_get_monotonic_time () + 15 * G_USEC_PER_SEC;
+  while (g_get_monotonic_time () < deadline)
+    {
+      g_autoptr(GSocket) socket = g_socket_new (G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_DATAGRAM,
+                                                G_SOCKET_PROTOCOL_UDP, &error);
+
+      g_assert_no_error (error);
+      g_socket_bind (socket, any, TRUE, &error);
+      g_assert_no_error (error);
+      answer = avd_test_turn_allocate (socket, relay, avd_test_json_string (creds, "username"),
+                                       avd_test_json_string (creds, "password"), &code);
+      if (answer == AVANUE_STUN_CLASS_ERROR_RESPONSE)
+        break;
+      g_usleep (500 * 1000);
+    }
+  g_assert_cmpint (answer, ==, AVANUE_STUN_CLASS_ERROR_RESPONSE);
+  g_assert_cmpuint (code, ==, 486);
+  g_assert_cmpint (avd_test_daemon_stop (daemon), ==, 0);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -263,6 +337,7 @@ main (int argc, char **argv)
   avd_test_silence_debug ();
 
   g_test_add_func ("/avanue/interop/turn-accounting", test_session_bytes);
+  g_test_add_func ("/avanue/interop/turn-quota", test_quota);
 
   return g_test_run ();
 }
