@@ -2168,6 +2168,28 @@ avanue_stun_message_add_sockaddr (AvanueStunMessage *self,
   return FALSE;
 }
 
+/* Appends MESSAGE-INTEGRITY or MESSAGE-INTEGRITY-SHA256: an HMAC over the
+ * message so far, with the length field already counting the new
+ * attribute (RFC 8489 §14.5, §14.6). */
+static gboolean
+stun_message_add_integrity (AvanueStunMessage *self,
+                            guint              type,
+                            GChecksumType      checksum,
+                            gsize              digest_len,
+                            const guint8      *key,
+                            gsize              key_len,
+                            GError           **error)
+{
+  gsize prefix_len = self->len;
+  guint8 *p = stun_message_append (self, type, digest_len, error);
+
+  if (p == NULL)
+    return FALSE;
+  stun_message_hmac (self->buf, prefix_len, stun_read16 (self->buf + 2), checksum,
+                     key, key_len, p, &digest_len);
+  return TRUE;
+}
+
 /**
  * avanue_stun_message_add_message_integrity:
  * @self: a #AvanueStunMessage being built
@@ -2189,23 +2211,13 @@ avanue_stun_message_add_message_integrity (AvanueStunMessage *self,
                                            gsize key_len,
                                            GError **error)
 {
-  gsize prefix_len;
-  gsize digest_len = 20;
-  guint8 *p;
-
   g_return_val_if_fail (AVANUE_IS_STUN_MESSAGE (self), FALSE);
   g_return_val_if_fail (self->building, FALSE);
   g_return_val_if_fail (key != NULL || key_len == 0, FALSE);
   g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
 
-  prefix_len = self->len;
-  p = stun_message_append (self, AVANUE_STUN_ATTRIBUTE_MESSAGE_INTEGRITY, 20, error);
-  if (p == NULL)
-    return FALSE;
-  /* The length field already counts the new attribute. */
-  stun_message_hmac (self->buf, prefix_len, stun_read16 (self->buf + 2), G_CHECKSUM_SHA1,
-                     key, key_len, p, &digest_len);
-  return TRUE;
+  return stun_message_add_integrity (self, AVANUE_STUN_ATTRIBUTE_MESSAGE_INTEGRITY, G_CHECKSUM_SHA1, 20,
+                                     key, key_len, error);
 }
 
 /**
@@ -2229,22 +2241,13 @@ avanue_stun_message_add_message_integrity_sha256 (AvanueStunMessage *self,
                                                   gsize key_len,
                                                   GError **error)
 {
-  gsize prefix_len;
-  gsize digest_len = 32;
-  guint8 *p;
-
   g_return_val_if_fail (AVANUE_IS_STUN_MESSAGE (self), FALSE);
   g_return_val_if_fail (self->building, FALSE);
   g_return_val_if_fail (key != NULL || key_len == 0, FALSE);
   g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
 
-  prefix_len = self->len;
-  p = stun_message_append (self, AVANUE_STUN_ATTRIBUTE_MESSAGE_INTEGRITY_SHA256, 32, error);
-  if (p == NULL)
-    return FALSE;
-  stun_message_hmac (self->buf, prefix_len, stun_read16 (self->buf + 2), G_CHECKSUM_SHA256,
-                     key, key_len, p, &digest_len);
-  return TRUE;
+  return stun_message_add_integrity (self, AVANUE_STUN_ATTRIBUTE_MESSAGE_INTEGRITY_SHA256, G_CHECKSUM_SHA256, 32,
+                                     key, key_len, error);
 }
 
 /**
