@@ -669,27 +669,10 @@ find_license (AvdEngine   *self,
               GError     **error)
 {
   g_autoptr(GError) local_error = NULL;
-  g_autoptr(GPtrArray) all = NULL;
+  AvdLicenseRecord *record = avd_license_service_find (self->licenses, key_or_id, &local_error);
 
-  if (avd_license_key_is_well_formed (key_or_id))
-    {
-      g_autofree char *hash = avd_license_hash_key (key_or_id);
-      AvdLicenseRecord *record = avd_store_lookup_license_by_hash (self->store, hash, &local_error);
-
-      if (record != NULL)
-        return record;
-    }
-  else
-    {
-      all = avd_store_list_licenses (self->store, &local_error);
-      for (guint i = 0; all != NULL && i < all->len; i++)
-        {
-          AvdLicenseRecord *r = g_ptr_array_index (all, i);
-
-          if (g_strcmp0 (r->id, key_or_id) == 0 || g_strcmp0 (r->key_hash, key_or_id) == 0)
-            return avd_license_record_copy (r);
-        }
-    }
+  if (record != NULL)
+    return record;
   if (local_error != NULL)
     g_set_error (error, AVD_ERROR, AVD_ERROR_FAILED, "The store failed: %s", local_error->message);
   else

@@ -393,6 +393,56 @@ avd_license_service_revalidate (AvdLicenseService  *self,
   return validate_hash (self, key_hash, TRUE, error);
 }
 
+static gboolean
+looks_like_hash (const char *text)
+{
+  gsize i;
+
+  for (i = 0; text[i] != '\0'; i++)
+    if (!g_ascii_isxdigit (text[i]))
+      return FALSE;
+  return i == 64;
+}
+
+/* The licence a key, key hash or licence id names; NULL with @error unset
+ * when none does. */
+AvdLicenseRecord *
+avd_license_service_find (AvdLicenseService  *self,
+                          const char         *key_or_id,
+                          GError            **error)
+{
+  g_autofree char *hash = NULL;
+  g_autoptr(GPtrArray) all = NULL;
+  GError *local_error = NULL;
+
+  if (avd_license_key_is_well_formed (key_or_id))
+    hash = avd_license_hash_key (key_or_id);
+  else if (looks_like_hash (key_or_id))
+    hash = g_strdup (key_or_id);
+  if (hash != NULL)
+    {
+      AvdLicenseRecord *record = avd_store_lookup_license_by_hash (self->store, hash, &local_error);
+
+      if (record != NULL || local_error != NULL || avd_license_key_is_well_formed (key_or_id))
+        {
+          if (local_error != NULL)
+            g_propagate_error (error, local_error);
+          return record;
+        }
+    }
+
+  /* by id: the store has no lookup by id, so through the list */
+  all = avd_store_list_licenses (self->store, error);
+  for (guint i = 0; all != NULL && i < all->len; i++)
+    {
+      AvdLicenseRecord *r = g_ptr_array_index (all, i);
+
+      if (g_strcmp0 (r->id, key_or_id) == 0)
+        return avd_license_record_copy (r);
+    }
+  return NULL;
+}
+
 /* Revokes by key, key hash or licence id; drops the cached validation. */
 gboolean
 avd_license_service_revoke (AvdLicenseService  *self,
@@ -408,31 +458,13 @@ avd_license_service_revoke (AvdLicenseService  *self,
     return FALSE;
   if (self->state != NULL)
     {
-      g_autofree char *ckey = NULL;
+      g_autoptr(AvdLicenseRecord) record = hash == NULL ? avd_license_service_find (self, key_or_id, NULL) : NULL;
+      const char *key_hash = hash != NULL ? hash : (record != NULL ? record->key_hash : NULL);
 
-      if (hash == NULL)
+      if (key_hash != NULL)
         {
-          g_autoptr(AvdLicenseRecord) record = avd_store_lookup_license_by_hash (self->store, target, NULL);
+          g_autofree char *ckey = cache_key (key_hash);
 
-          /* by id: find the hash through the list */
-          if (record == NULL)
-            {
-              g_autoptr(GPtrArray) all = avd_store_list_licenses (self->store, NULL);
-
-              for (guint i = 0; all != NULL && i < all->len; i++)
-                {
-                  AvdLicenseRecord *r = g_ptr_array_index (all, i);
-
-                  if (g_strcmp0 (r->id, target) == 0)
-                    hash = g_strdup (r->key_hash);
-                }
-            }
-          else
-            hash = g_strdup (record->key_hash);
-        }
-      if (hash != NULL)
-        {
-          ckey = cache_key (hash);
           avd_state_backend_delete (self->state, ckey, NULL);
         }
     }

@@ -49,6 +49,9 @@ AvdLicense        *avd_license_service_validate      (AvdLicenseService  *self,
 AvdLicense        *avd_license_service_revalidate    (AvdLicenseService  *self,
                                                       const char         *key_hash,
                                                       GError            **error);
+AvdLicenseRecord  *avd_license_service_find          (AvdLicenseService  *self,
+                                                      const char         *key_or_id,
+                                                      GError            **error);
 gboolean           avd_license_service_revoke        (AvdLicenseService  *self,
                                                       const char         *key_or_id,
                                                       GError            **error);
